@@ -1,0 +1,178 @@
+/*
+ * classify.c - nDPI 4.2 glue.  nDPI's per-flow state (struct ndpi_flow_struct,
+ * ~700 bytes plus what its dissectors hang off it) is held only while a flow
+ * is being classified: from a pool capped at ndpi.max_flows, returned as soon
+ * as nDPI names the flow or its packet budget runs out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi_api.h>
+
+#include "classify.h"
+
+struct sl_ndpi_slot {
+    struct ndpi_flow_struct flow;
+    struct sl_ndpi_slot *next_free;
+};
+
+struct sl_classifier {
+    struct ndpi_detection_module_struct *ndpi;
+    struct sl_ndpi_slot *free_slots;
+    uint32_t allocated, max_states, in_use;
+};
+
+struct sl_classifier *sl_classifier_new(uint32_t max_states, sluice_error *err)
+{
+    struct sl_classifier *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err->text, sizeof(err->text), "nDPI: out of memory");
+        return NULL;
+    }
+    c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+    if (!c->ndpi) {
+        snprintf(err->text, sizeof(err->text), "nDPI: cannot initialise the detection module");
+        free(c);
+        return NULL;
+    }
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
+    ndpi_finalize_initialization(c->ndpi);
+    c->max_states = max_states;
+    return c;
+}
+
+void sl_classifier_free(struct sl_classifier *c)
+{
+    if (!c)
+        return;
+    while (c->free_slots) {
+        struct sl_ndpi_slot *s = c->free_slots;
+        c->free_slots = s->next_free;
+        free(s);
+    }
+    ndpi_exit_detection_module(c->ndpi);
+    free(c);
+}
+
+bool sl_classify_begin(struct sl_classifier *c, struct sl_flow *f)
+{
+    struct sl_ndpi_slot *s = c->free_slots;
+    if (s) {
+        c->free_slots = s->next_free;
+    } else {
+        /* The pool grows to its cap and then only recycles: no allocation in steady state. */
+        if (c->allocated >= c->max_states)
+            return false;
+        s = malloc(sizeof(*s));
+        if (!s)
+            return false;
+        c->allocated++;
+    }
+    memset(&s->flow, 0, sizeof(s->flow));
+    s->next_free = NULL;
+    f->ndpi = s;
+    c->in_use++;
+    return true;
+}
+
+static void release(struct sl_classifier *c, struct sl_flow *f)
+{
+    struct sl_ndpi_slot *s = f->ndpi;
+    ndpi_free_flow_data(&s->flow);
+    s->next_free = c->free_slots;
+    c->free_slots = s;
+    c->in_use--;
+    f->ndpi = NULL;
+    f->flags |= SL_FF_CLASSIFIED;
+}
+
+static void take_verdict(struct sl_flow *f, ndpi_protocol p)
+{
+    uint16_t master = p.master_protocol, app = p.app_protocol;
+    if (app == NDPI_PROTOCOL_UNKNOWN) {
+        app = master;
+        master = NDPI_PROTOCOL_UNKNOWN;
+    }
+    if (master == app)
+        master = NDPI_PROTOCOL_UNKNOWN;
+    f->master_proto = master;
+    f->app_proto = app;
+    f->confidence = (uint8_t)f->ndpi->flow.confidence;
+}
+
+bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct sl_packet *pkt,
+                        uint32_t max_packets)
+{
+    if (!f->ndpi)
+        return false;
+    /* nDPI takes an unsigned short length: an IPv6 jumbogram would not fit. */
+    unsigned short len = pkt->l3_caplen > 65535 ? 65535 : (unsigned short)pkt->l3_caplen;
+    uint64_t ms = pkt->ts_us > 0 ? (uint64_t)pkt->ts_us / 1000 : 0;
+    ndpi_protocol p = ndpi_detection_process_packet(c->ndpi, &f->ndpi->flow, pkt->l3, len, ms);
+    f->ndpi_pkts++;
+    if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
+        take_verdict(f, p);
+        /* TLS, DNS, HTTP...: the hostname or SNI that names the application may still come. */
+        if (f->ndpi_pkts < max_packets && ndpi_extra_dissection_possible(c->ndpi, &f->ndpi->flow))
+            return false;
+        release(c, f);
+        return true;
+    }
+    if (f->ndpi_pkts >= max_packets) {
+        sl_classify_giveup(c, f);
+        return true;
+    }
+    return false;
+}
+
+void sl_classify_giveup(struct sl_classifier *c, struct sl_flow *f)
+{
+    if (!f->ndpi)
+        return;
+    if (f->app_proto != NDPI_PROTOCOL_UNKNOWN) {
+        /* Already named, only extra dissection was pending: keep that verdict. */
+        release(c, f);
+        return;
+    }
+    uint8_t guessed = 0;
+    ndpi_protocol p = ndpi_detection_giveup(c->ndpi, &f->ndpi->flow, 1, &guessed);
+    take_verdict(f, p);
+    if (guessed)
+        f->flags |= SL_FF_GUESSED;
+    release(c, f);
+}
+
+const char *sl_classify_proto_name(const struct sl_classifier *c, uint16_t id)
+{
+    const char *n = ndpi_get_proto_name(c->ndpi, id);
+    return n ? n : "Unknown";
+}
+
+const char *sl_classify_confidence_name(uint8_t confidence)
+{
+    switch (confidence) {
+    case NDPI_CONFIDENCE_DPI:
+        return "dpi";
+    case NDPI_CONFIDENCE_DPI_CACHE:
+        return "dpi-cache";
+    case NDPI_CONFIDENCE_MATCH_BY_PORT:
+        return "port";
+    case NDPI_CONFIDENCE_MATCH_BY_IP:
+        return "ip";
+    default:
+        return "unknown";
+    }
+}
+
+uint32_t sl_classify_states_in_use(const struct sl_classifier *c)
+{
+    return c->in_use;
+}
+
+size_t sl_classify_state_size(void)
+{
+    return sizeof(struct sl_ndpi_slot);
+}

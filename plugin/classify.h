@@ -1,0 +1,51 @@
+/*
+ * classify.h - nDPI behind a small interface: per-flow state from a bounded
+ * pool, fed a flow's first packets until nDPI names it or a packet budget
+ * runs out, then freed.
+ */
+#ifndef SLUICE_CLASSIFY_H
+#define SLUICE_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow.h"
+#include "packet.h"
+#include "sluice.h"
+
+struct sl_classifier;
+
+/* nDPI's module with every protocol enabled and at most `max_states` flows in
+ * classification at once.  NULL with err filled. */
+struct sl_classifier *sl_classifier_new(uint32_t max_states, sluice_error *err);
+void sl_classifier_free(struct sl_classifier *c);
+
+/* Give flow `f` an nDPI state.  False when all `max_states` are in use: the
+ * flow goes unclassified (the caller counts it). */
+bool sl_classify_begin(struct sl_classifier *c, struct sl_flow *f);
+
+/*
+ * Feed one packet of `f` to nDPI.  Returns true when classification ended
+ * with this packet: nDPI named the flow, or `max_packets` were given and
+ * nDPI's guess was taken.  Then f->master_proto, app_proto and confidence are
+ * set, SL_FF_CLASSIFIED is on and the state is back in the pool.
+ */
+bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct sl_packet *pkt,
+                        uint32_t max_packets);
+
+/* End classification now (flow ending): take nDPI's guess, free the state. */
+void sl_classify_giveup(struct sl_classifier *c, struct sl_flow *f);
+
+/* nDPI's name for a protocol id ("BitTorrent"), "Unknown" for 0. */
+const char *sl_classify_proto_name(const struct sl_classifier *c, uint16_t id);
+
+/* "dpi", "dpi-cache", "port", "ip", "unknown": how nDPI decided. */
+const char *sl_classify_confidence_name(uint8_t confidence);
+
+/* States in use now and the most ever in use. */
+uint32_t sl_classify_states_in_use(const struct sl_classifier *c);
+
+/* Bytes one nDPI state takes (for stats and the README's memory table). */
+size_t sl_classify_state_size(void);
+
+#endif

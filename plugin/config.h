@@ -1,0 +1,97 @@
+/*
+ * config.h - sluice's settings and the one option table that drives them.
+ *
+ * Every setting has one row in the table in config.c: dotted name, type,
+ * bounds, default and help.  That row drives the JSON config loader, the
+ * `--set key=value` overrides, validation, `--help-config` and the sample
+ * config in etc/sluice.json (a test checks they agree).
+ */
+#ifndef SLUICE_CONFIG_H
+#define SLUICE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sluice.h"
+
+/* One IPv4 or IPv6 network. */
+struct sl_cidr {
+    uint8_t family; /* 4 or 6 */
+    uint8_t prefix; /* 0..32 or 0..128 */
+    uint8_t addr[16];
+};
+
+#define SL_MAX_CIDRS 64
+
+struct sl_cidr_list {
+    unsigned count;
+    struct sl_cidr net[SL_MAX_CIDRS];
+};
+
+struct sluice_config {
+    char sensor_name[128];          /* sensor.name: "host" in events; default: hostname */
+    struct sl_cidr_list home_nets;  /* home_networks */
+    char log_dir[1024];             /* log.dir; -l overrides */
+
+    bool eve_enabled;      /* outputs.eve.enabled */
+    char eve_filename[1024]; /* outputs.eve.filename: relative to log.dir; "-" is stdout */
+    unsigned eve_types;    /* outputs.eve.types: SLUICE_EVENT_* mask */
+
+    uint64_t flow_memcap;      /* flow.memcap: bytes for the flow table */
+    uint32_t flow_hash_size;   /* flow.hash_size: buckets (rounded up to a power of 2) */
+    uint32_t timeout_tcp_new;  /* flow.timeout.tcp_new: seconds, before the handshake completes */
+    uint32_t timeout_tcp_est;  /* flow.timeout.tcp_established */
+    uint32_t timeout_tcp_closed; /* flow.timeout.tcp_closed: after FIN both ways or RST */
+    uint32_t timeout_udp;      /* flow.timeout.udp */
+    uint32_t timeout_icmp;     /* flow.timeout.icmp */
+    uint32_t timeout_other;    /* flow.timeout.other */
+
+    uint32_t ndpi_max_packets; /* ndpi.max_packets: give up classifying after this many */
+    uint32_t ndpi_max_flows;   /* ndpi.max_flows: flows with nDPI state at one time */
+
+    bool alert_indicators;     /* alerts.indicators: emit low-severity P2P indicator alerts */
+    uint32_t stats_interval;   /* stats.interval: seconds between stats events; 0 = at end only */
+};
+
+/* Fill `cfg` with every default. */
+void sl_config_defaults(struct sluice_config *cfg);
+
+/*
+ * Load a JSON config file over `cfg`.  Objects nest by the dotted name
+ * ({"flow": {"timeout": {"udp": 30}}}); a dotted key at any level also works
+ * ({"flow.timeout.udp": 30}); `//` starts a comment.  Unknown keys, wrong types and out-of-range
+ * values are errors.  Returns 0, or -1 with err filled (file, line, column).
+ */
+int sl_config_load_file(struct sluice_config *cfg, const char *path, sluice_error *err);
+
+/* Same, from a buffer; `source` names it in errors. */
+int sl_config_load_buffer(struct sluice_config *cfg, const char *buf, size_t len,
+                          const char *source, sluice_error *err);
+
+/*
+ * Apply one `key=value` override (as given to --set); the value is parsed as
+ * the option's type from text.  Returns 0, or -1 with err filled (source
+ * "--set", line and column 0).
+ */
+int sl_config_set(struct sluice_config *cfg, const char *assignment, sluice_error *err);
+
+/* Checks across options (e.g. memcap large enough for one flow). 0 or -1. */
+int sl_config_validate(const struct sluice_config *cfg, sluice_error *err);
+
+/* Print every option: name, type, default and help, for --help-config. */
+void sl_config_print_help(FILE *out);
+
+/* Write the sample config: every option at its default, each preceded by
+ * `//` comment lines with its help, type and bounds (the loader accepts
+ * `//` comments to the end of a line, JSONC style). */
+void sl_config_write_sample(FILE *out);
+
+/* True when `addr` of `family` (4/6) is inside one of the networks. */
+bool sl_cidr_list_contains(const struct sl_cidr_list *l, int family, const uint8_t *addr);
+
+/* Parse "10.0.0.0/8" or "fd00::/8" (a bare address is a /32 or /128). 0 or -1. */
+int sl_cidr_parse(const char *text, struct sl_cidr *out);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * engine.c - the packet path: decode, find or create the flow, count, give
+ * the flow's first packets to nDPI, raise the P2P alert the moment the flow
+ * is classified, and end idle flows as packet time passes.
+ *
+ * Time is packet time, never the wall clock, so a replay gives the same
+ * events as the live run did.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "engine.h"
+
+#define US_PER_SEC 1000000LL
+/* Idle flows ended per packet: bounded so no packet pays for a whole sweep. */
+#define EXPIRE_BUDGET 16
+
+const char *sluice_version(void)
+{
+    return PACKAGE_VERSION;
+}
+
+static uint64_t random_seed(void)
+{
+    uint64_t s = 0;
+    if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s))
+        s = (uint64_t)(uintptr_t)&s ^ 0x9e3779b97f4a7c15ull;
+    return s;
+}
+
+sluice_engine *sluice_engine_new(const sluice_config *cfg, uint64_t run_id, sluice_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    if (sl_config_validate(cfg, err) != 0)
+        return NULL;
+    struct sluice_engine *e = calloc(1, sizeof(*e));
+    if (!e) {
+        snprintf(err->text, sizeof(err->text), "out of memory");
+        return NULL;
+    }
+    e->cfg = *cfg;
+    e->run_id = run_id;
+    uint64_t max_flows = cfg->flow_memcap / sizeof(struct sl_flow);
+    if (max_flows > UINT32_MAX - 1)
+        max_flows = UINT32_MAX - 1;
+    e->flows = sl_flow_table_new((uint32_t)max_flows, cfg->flow_hash_size, random_seed());
+    if (!e->flows) {
+        snprintf(err->text, sizeof(err->text),
+                 "cannot allocate the flow table (flow.memcap %llu bytes)",
+                 (unsigned long long)cfg->flow_memcap);
+        free(e);
+        return NULL;
+    }
+    e->cls = sl_classifier_new(cfg->ndpi_max_flows, err);
+    if (!e->cls) {
+        sl_flow_table_free(e->flows);
+        free(e);
+        return NULL;
+    }
+    e->timeout_us[SL_FC_TCP_NEW] = cfg->timeout_tcp_new * US_PER_SEC;
+    e->timeout_us[SL_FC_TCP_EST] = cfg->timeout_tcp_est * US_PER_SEC;
+    e->timeout_us[SL_FC_TCP_CLOSED] = cfg->timeout_tcp_closed * US_PER_SEC;
+    e->timeout_us[SL_FC_UDP] = cfg->timeout_udp * US_PER_SEC;
+    e->timeout_us[SL_FC_ICMP] = cfg->timeout_icmp * US_PER_SEC;
+    e->timeout_us[SL_FC_OTHER] = cfg->timeout_other * US_PER_SEC;
+    sl_jw_init(&e->jw);
+    return e;
+}
+
+int sluice_engine_add_sink(sluice_engine *e, const sluice_sink_ops *ops, void *ctx,
+                           unsigned types, sluice_error *err)
+{
+    memset(err, 0, sizeof(*err));
+    if (e->nsinks >= SL_MAX_SINKS) {
+        snprintf(err->text, sizeof(err->text), "too many outputs (at most %d)", SL_MAX_SINKS);
+        if (ops->close)
+            ops->close(ctx);
+        return -1;
+    }
+    struct sl_sink *s = &e->sinks[e->nsinks++];
+    s->ops = ops;
+    s->ctx = ctx;
+    s->types = types & SLUICE_EVENT_ALL;
+    return 0;
+}
+
+void sluice_engine_set_source(sluice_engine *e, const char *pcap_filename)
+{
+    e->have_source = pcap_filename != NULL;
+    e->pcap_cnt = 0;
+    if (pcap_filename)
+        snprintf(e->pcap_filename, sizeof(e->pcap_filename), "%s", pcap_filename);
+}
+
+static enum sl_flow_class class_of(const struct sl_flow *f)
+{
+    switch (f->key.proto) {
+    case 6:
+        if ((f->flags & SL_FF_RST) ||
+            ((f->flags & SL_FF_FIN_TOSERVER) && (f->flags & SL_FF_FIN_TOCLIENT)))
+            return SL_FC_TCP_CLOSED;
+        if ((f->flags & SL_FF_SEEN_TOSERVER) && (f->flags & SL_FF_SEEN_TOCLIENT))
+            return SL_FC_TCP_EST;
+        return SL_FC_TCP_NEW;
+    case 17:
+        return SL_FC_UDP;
+    case 1:
+    case 58:
+        return SL_FC_ICMP;
+    default:
+        return SL_FC_OTHER;
+    }
+}
+
+/* Write the flow's event, hand back its nDPI state and free it. */
+static void end_flow(struct sluice_engine *e, struct sl_flow *f, enum sl_end_reason why)
+{
+    if (f->ndpi) {
+        sl_classify_giveup(e->cls, f);
+        if (f->app_proto)
+            e->c.ndpi_classified++;
+        else
+            e->c.ndpi_unknown++;
+        if (f->flags & SL_FF_GUESSED)
+            e->c.ndpi_guessed++;
+    }
+    /* A guess taken at the end can still be a P2P indicator. */
+    if (!(f->flags & SL_FF_ALERTED)) {
+        struct sl_p2p_judgement j;
+        sl_p2p_judge(f, &j);
+        if (j.verdict != SL_P2P_NONE)
+            sl_event_p2p_alert(e, f, &j, NULL);
+    }
+    sl_event_flow(e, f, why);
+    e->c.flows_ended++;
+    if (why == SL_END_FORCED)
+        e->c.flows_evicted++;
+    else if (why == SL_END_TIMEOUT)
+        e->c.flows_timeout++;
+    sl_flow_remove(e->flows, f);
+}
+
+static bool idle_expired(const struct sluice_engine *e, const struct sl_flow *f)
+{
+    return e->now_us - f->last_us >= e->timeout_us[f->fclass];
+}
+
+/* End up to `budget` idle flows of each class (all of them when budget is 0). */
+static void expire(struct sluice_engine *e, unsigned budget)
+{
+    for (unsigned c = 0; c < SL_FC_MAX; c++) {
+        unsigned n = 0;
+        struct sl_flow *f;
+        while ((f = sl_flow_oldest(e->flows, c)) && idle_expired(e, f)) {
+            end_flow(e, f, SL_END_TIMEOUT);
+            if (budget && ++n >= budget)
+                break;
+        }
+    }
+}
+
+static void advance_clock(struct sluice_engine *e, int64_t ts_us)
+{
+    if (!e->have_time || ts_us > e->now_us) {
+        e->now_us = ts_us;
+        e->have_time = true;
+    } else if (ts_us < e->now_us) {
+        e->c.clock_backwards++;
+    }
+}
+
+/* Periodic stats (stats.interval) run on packet time, like everything else. */
+static void maybe_stats(struct sluice_engine *e)
+{
+    int64_t every = (int64_t)e->cfg.stats_interval * US_PER_SEC;
+    if (!every)
+        return;
+    if (!e->next_stats_us) {
+        e->next_stats_us = e->now_us + every;
+        return;
+    }
+    if (e->now_us < e->next_stats_us)
+        return;
+    sl_event_stats(e);
+    /* After a long gap (a capture jumping years), the next one is an interval from now. */
+    e->next_stats_us += every;
+    if (e->next_stats_us <= e->now_us)
+        e->next_stats_us = e->now_us + every;
+}
+
+/* A new flow for pkt; evicts the least recently seen flow when at the cap. */
+static struct sl_flow *new_flow(struct sluice_engine *e, const struct sl_flow_key *key,
+                                const struct sl_packet *pkt, bool a_to_b)
+{
+    enum sl_flow_class fc = pkt->l4proto == 6    ? SL_FC_TCP_NEW
+                            : pkt->l4proto == 17 ? SL_FC_UDP
+                            : (pkt->l4proto == 1 || pkt->l4proto == 58) ? SL_FC_ICMP
+                                                                         : SL_FC_OTHER;
+    struct sl_flow *f = sl_flow_insert(e->flows, key, fc);
+    if (!f) {
+        struct sl_flow *old = sl_flow_lru(e->flows);
+        if (!old)
+            return NULL;
+        end_flow(e, old, SL_END_FORCED);
+        f = sl_flow_insert(e->flows, key, fc);
+        if (!f)
+            return NULL;
+    }
+    /* The first packet's sender is the client, unless it is the server's SYN-ACK. */
+    bool sender_is_client = !(pkt->l4proto == 6 && (pkt->tcp_flags & SL_TH_SYN) &&
+                              (pkt->tcp_flags & SL_TH_ACK));
+    if (sender_is_client == a_to_b)
+        f->flags |= SL_FF_CLIENT_IS_A;
+    if ((pkt->l4proto == 1 || pkt->l4proto == 58) && pkt->icmp_oneway)
+        f->flags |= SL_FF_ICMP_ONEWAY;
+    f->first_us = pkt->ts_us;
+    f->last_us = e->now_us;
+    f->flow_id = sl_flow_id_of(f);
+    e->c.flows_created++;
+    if (!sl_classify_begin(e->cls, f)) {
+        f->flags |= SL_FF_NDPI_SKIPPED | SL_FF_CLASSIFIED;
+        e->c.ndpi_state_full++;
+    }
+    return f;
+}
+
+static void count_l4(struct sluice_engine *e, const struct sl_packet *pkt)
+{
+    if (pkt->ip_version == 4)
+        e->c.ipv4++;
+    else
+        e->c.ipv6++;
+    switch (pkt->l4proto) {
+    case 6:
+        e->c.tcp++;
+        break;
+    case 17:
+        e->c.udp++;
+        break;
+    case 1:
+    case 58:
+        e->c.icmp++;
+        break;
+    default:
+        e->c.other_l4++;
+        break;
+    }
+    if (pkt->fragment)
+        e->c.fragments++;
+}
+
+static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
+{
+    if (pkt->l4proto == 17 && sl_p2p_teredo_shaped(pkt->payload, pkt->payload_caplen))
+        f->flags |= SL_FF_TEREDO_SHAPED;
+    if (!sl_classify_packet(e->cls, f, pkt, e->cfg.ndpi_max_packets))
+        return;
+    if (f->app_proto)
+        e->c.ndpi_classified++;
+    else
+        e->c.ndpi_unknown++;
+    if (f->flags & SL_FF_GUESSED)
+        e->c.ndpi_guessed++;
+    struct sl_p2p_judgement j;
+    sl_p2p_judge(f, &j);
+    if (j.verdict != SL_P2P_NONE)
+        sl_event_p2p_alert(e, f, &j, pkt);
+    else if (j.suppressed)
+        e->c.p2p_suppressed_teredo++;
+}
+
+void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
+{
+    struct sl_packet pkt;
+    memset(&pkt, 0, sizeof(pkt));
+    pkt.ts_us = in->ts_sec * US_PER_SEC + in->ts_usec;
+    pkt.linktype = in->linktype;
+    pkt.data = in->data;
+    pkt.caplen = in->caplen;
+    pkt.wirelen = in->wirelen;
+    pkt.pcap_cnt = e->have_source ? ++e->pcap_cnt : 0;
+
+    e->c.packets++;
+    e->c.bytes += in->wirelen;
+    advance_clock(e, pkt.ts_us);
+    maybe_stats(e);
+
+    enum sl_decode_result r = sl_decode_packet(&pkt);
+    if (r != SL_DECODE_OK)
+        e->c.decode[r]++;
+    if (pkt.ip_version == 0 || (r != SL_DECODE_OK && pkt.sport == 0 && pkt.dport == 0 &&
+                                (pkt.l4proto == 6 || pkt.l4proto == 17))) {
+        /* No IP layer, or a TCP/UDP packet without a readable header: nothing to track. */
+        expire(e, EXPIRE_BUDGET);
+        return;
+    }
+    count_l4(e, &pkt);
+    if (pkt.later_fragment) {
+        /* Without reassembly a later fragment has no ports: it cannot join its flow. */
+        e->c.fragments_untracked++;
+        expire(e, EXPIRE_BUDGET);
+        return;
+    }
+
+    struct sl_flow_key key;
+    bool a_to_b;
+    sl_flow_key_from_packet(&pkt, &key, &a_to_b);
+    struct sl_flow *f = sl_flow_find(e->flows, &key);
+    if (f && idle_expired(e, f)) {
+        end_flow(e, f, SL_END_TIMEOUT);
+        f = NULL;
+    } else if (f && f->fclass == SL_FC_TCP_CLOSED && (pkt.tcp_flags & SL_TH_SYN) &&
+               !(pkt.tcp_flags & SL_TH_ACK)) {
+        /* Port reuse: a fresh SYN on a closed connection's tuple is a new connection. */
+        e->c.tcp_reused++;
+        end_flow(e, f, SL_END_TIMEOUT);
+        f = NULL;
+    }
+    if (!f) {
+        f = new_flow(e, &key, &pkt, a_to_b);
+        if (!f)
+            return;
+    }
+
+    int dir = (a_to_b == !!(f->flags & SL_FF_CLIENT_IS_A)) ? 0 : 1;
+    f->pkts[dir]++;
+    f->bytes[dir] += pkt.ip_len;
+    f->payload[dir] += pkt.payload_len;
+    f->flags |= dir == 0 ? SL_FF_SEEN_TOSERVER : SL_FF_SEEN_TOCLIENT;
+    if (e->now_us > f->last_us)
+        f->last_us = e->now_us;
+    if (pkt.l4proto == 6) {
+        f->tcp_flags[dir] |= pkt.tcp_flags;
+        if (pkt.tcp_flags & SL_TH_FIN)
+            f->flags |= dir == 0 ? SL_FF_FIN_TOSERVER : SL_FF_FIN_TOCLIENT;
+        if (pkt.tcp_flags & SL_TH_RST)
+            f->flags |= SL_FF_RST;
+    }
+    sl_flow_touch(e->flows, f, class_of(f));
+
+    if (f->ndpi)
+        classify(e, f, &pkt);
+    expire(e, EXPIRE_BUDGET);
+}
+
+void sluice_engine_advance(sluice_engine *e, int64_t now_sec, uint32_t now_usec)
+{
+    advance_clock(e, now_sec * US_PER_SEC + now_usec);
+    expire(e, 0);
+    maybe_stats(e);
+}
+
+void sluice_engine_flush(sluice_engine *e)
+{
+    struct sl_flow *f;
+    while ((f = sl_flow_any(e->flows)))
+        end_flow(e, f, SL_END_SHUTDOWN);
+    for (unsigned i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].ops->flush)
+            e->sinks[i].ops->flush(e->sinks[i].ctx);
+}
+
+void sluice_engine_write_stats(sluice_engine *e)
+{
+    sl_event_stats(e);
+    for (unsigned i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].ops->flush)
+            e->sinks[i].ops->flush(e->sinks[i].ctx);
+}
+
+void sluice_engine_reopen(sluice_engine *e)
+{
+    for (unsigned i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].ops->reopen && e->sinks[i].ops->reopen(e->sinks[i].ctx) != 0)
+            e->sinks[i].failed++;
+}
+
+void sluice_engine_stats(const sluice_engine *e, sluice_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->packets = e->c.packets;
+    out->bytes = e->c.bytes;
+    for (unsigned r = 1; r < SL_DECODE_MAX; r++)
+        out->decode_failed += e->c.decode[r];
+    out->flows_created = e->c.flows_created;
+    out->flows_active = sl_flow_count(e->flows);
+    out->flows_ended = e->c.flows_ended;
+    out->flows_evicted = e->c.flows_evicted;
+    out->ndpi_classified = e->c.ndpi_classified;
+    out->ndpi_state_full = e->c.ndpi_state_full;
+    out->alerts = e->c.alerts;
+    out->events = e->c.events;
+    out->events_undelivered = e->c.events_undelivered;
+}
+
+void sluice_engine_free(sluice_engine *e)
+{
+    if (!e)
+        return;
+    for (unsigned i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].ops->close)
+            e->sinks[i].ops->close(e->sinks[i].ctx);
+    /* Flows still holding nDPI state give it back before the module goes. */
+    struct sl_flow *f;
+    while ((f = sl_flow_any(e->flows))) {
+        if (f->ndpi)
+            sl_classify_giveup(e->cls, f);
+        sl_flow_remove(e->flows, f);
+    }
+    sl_classifier_free(e->cls);
+    sl_flow_table_free(e->flows);
+    sl_jw_free(&e->jw);
+    free(e);
+}

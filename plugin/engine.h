@@ -1,0 +1,72 @@
+/*
+ * engine.h - the engine's insides, shared by engine.c (the packet path),
+ * event.c (EVE events) and the unit tests.  Hosts use sluice.h only.
+ */
+#ifndef SLUICE_ENGINE_H
+#define SLUICE_ENGINE_H
+
+#include "classify.h"
+#include "config.h"
+#include "decode.h"
+#include "flow.h"
+#include "jw.h"
+#include "p2p.h"
+#include "sluice.h"
+
+#define SL_MAX_SINKS 8
+
+struct sl_sink {
+    const sluice_sink_ops *ops;
+    void *ctx;
+    unsigned types;
+    uint64_t written, failed;
+};
+
+/* Flow end reasons, as EVE's flow.reason. */
+enum sl_end_reason { SL_END_TIMEOUT, SL_END_FORCED, SL_END_SHUTDOWN };
+
+struct sl_counters {
+    uint64_t packets, bytes;
+    uint64_t decode[SL_DECODE_MAX];
+    uint64_t ipv4, ipv6, tcp, udp, icmp, other_l4;
+    uint64_t fragments, fragments_untracked;
+    uint64_t flows_created, flows_ended, flows_evicted, flows_timeout;
+    uint64_t tcp_reused; /* a SYN on a closed flow's tuple started a new flow */
+    uint64_t ndpi_classified, ndpi_unknown, ndpi_guessed, ndpi_state_full;
+    uint64_t p2p_sessions, p2p_indicators, p2p_suppressed_teredo;
+    uint64_t alerts, events, events_undelivered, events_oom;
+    uint64_t clock_backwards; /* packets older than the engine's clock */
+};
+
+struct sluice_engine {
+    struct sluice_config cfg;
+    uint64_t run_id, event_seq;
+    struct sl_flow_table *flows;
+    struct sl_classifier *cls;
+    struct sl_sink sinks[SL_MAX_SINKS];
+    unsigned nsinks;
+    struct sl_jw jw;
+    int64_t now_us;
+    bool have_time;
+    int64_t next_stats_us; /* packet time of the next periodic stats event; 0 = not yet set */
+    int64_t timeout_us[SL_FC_MAX];
+    char pcap_filename[1024];
+    bool have_source;
+    uint64_t pcap_cnt;
+    struct sl_counters c;
+    /* Alerts by signature: one slot per P2P table row, session and indicator. */
+    uint64_t alerts_session[32], alerts_indicator[32];
+};
+
+/* event.c */
+void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
+                        const struct sl_p2p_judgement *j, const struct sl_packet *pkt);
+void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end_reason why);
+void sl_event_stats(struct sluice_engine *e);
+/* Format microseconds since the epoch as EVE does: 2024-03-01T12:00:00.000000+0000. */
+#define SL_TS_LEN 64
+void sl_format_ts(int64_t us, char out[SL_TS_LEN]);
+/* A flow's id: a hash of its key and start time, the same in every run. */
+uint64_t sl_flow_id_of(const struct sl_flow *f);
+
+#endif

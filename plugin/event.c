@@ -1,0 +1,477 @@
+/*
+ * event.c - EVE events: alert, flow and stats, one JSON object each, handed
+ * to every sink whose filter takes the type.
+ *
+ * Field names follow Suricata's EVE wherever the meaning is the same, so a
+ * SIEM's existing parsers apply; what is ours (p2p, ndpi, byte layers) is
+ * named so it cannot be mistaken for Suricata's.  docs: README.md "Events".
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <ndpi_api.h>
+
+#include "community_id.h"
+#include "engine.h"
+
+#define US_PER_SEC 1000000LL
+
+void sl_format_ts(int64_t us, char out[SL_TS_LEN])
+{
+    int64_t sec = us / US_PER_SEC, frac = us % US_PER_SEC;
+    if (frac < 0) { /* floor division: times before 1970 still print a positive fraction */
+        frac += US_PER_SEC;
+        sec--;
+    }
+    time_t t = (time_t)sec;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(out, SL_TS_LEN, "1970-01-01T00:00:00.000000+0000");
+        return;
+    }
+    snprintf(out, SL_TS_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+0000", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+}
+
+uint64_t sl_flow_id_of(const struct sl_flow *f)
+{
+    /* FNV-1a over key and start time, then a final mix; 51 bits so every JSON reader keeps it exact. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    const uint8_t *k = (const uint8_t *)&f->key;
+    for (size_t i = 0; i < sizeof(f->key); i++)
+        h = (h ^ k[i]) * 0x100000001b3ull;
+    for (int i = 0; i < 8; i++)
+        h = (h ^ (uint8_t)((uint64_t)f->first_us >> (8 * i))) * 0x100000001b3ull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h & ((1ull << 51) - 1);
+}
+
+static const char *proto_name(uint8_t p, char buf[8])
+{
+    switch (p) {
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 1:
+        return "ICMP";
+    case 58:
+        return "IPv6-ICMP";
+    case 47:
+        return "GRE";
+    case 50:
+        return "ESP";
+    case 132:
+        return "SCTP";
+    default:
+        snprintf(buf, 8, "%u", p);
+        return buf;
+    }
+}
+
+/* Client and server endpoints of a flow. */
+struct endpoints {
+    const uint8_t *cip, *sip;
+    uint16_t cport, sport;
+};
+
+static void flow_endpoints(const struct sl_flow *f, struct endpoints *ep)
+{
+    bool ca = f->flags & SL_FF_CLIENT_IS_A;
+    ep->cip = ca ? f->key.a : f->key.b;
+    ep->sip = ca ? f->key.b : f->key.a;
+    ep->cport = ca ? f->key.pa : f->key.pb;
+    ep->sport = ca ? f->key.pb : f->key.pa;
+}
+
+static void ip_text(int family, const uint8_t *a, char out[INET6_ADDRSTRLEN])
+{
+    if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, out, INET6_ADDRSTRLEN))
+        snprintf(out, INET6_ADDRSTRLEN, "?");
+}
+
+/* Lower-case copy of an nDPI protocol name, as app_proto ("TLS" -> "tls"). */
+static void lower(const char *in, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; in[i] && i + 1 < n; i++)
+        out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] - 'A' + 'a') : in[i];
+    out[i] = '\0';
+}
+
+static void app_proto_of(struct sluice_engine *e, const struct sl_flow *f, char *out, size_t n)
+{
+    const struct sl_p2p_proto *p = sl_p2p_lookup(f->app_proto);
+    if (p && f->master_proto == NDPI_PROTOCOL_UNKNOWN)
+        snprintf(out, n, "%s", p->name);
+    else if (f->master_proto != NDPI_PROTOCOL_UNKNOWN)
+        lower(sl_classify_proto_name(e->cls, f->master_proto), out, n);
+    else if (f->app_proto != NDPI_PROTOCOL_UNKNOWN)
+        lower(sl_classify_proto_name(e->cls, f->app_proto), out, n);
+    else
+        snprintf(out, n, "%s", (f->flags & SL_FF_CLASSIFIED) ? "failed" : "unknown");
+}
+
+/* The fields every event starts with; flow fields when `f` is given. */
+static void header(struct sluice_engine *e, const char *type, int64_t ts_us,
+                   const struct sl_flow *f, const struct sl_packet *pkt)
+{
+    struct sl_jw *w = &e->jw;
+    char buf[64];
+    sl_jw_reset(w);
+    sl_jw_obj_open(w, NULL);
+    sl_format_ts(ts_us, buf);
+    sl_jw_str(w, "timestamp", buf);
+    if (f)
+        sl_jw_u64(w, "flow_id", f->flow_id);
+    if (pkt && pkt->pcap_cnt)
+        sl_jw_u64(w, "pcap_cnt", pkt->pcap_cnt);
+    sl_jw_str(w, "event_type", type);
+    if (f) {
+        struct endpoints ep;
+        char ip[INET6_ADDRSTRLEN];
+        flow_endpoints(f, &ep);
+        bool icmp = f->key.proto == 1 || f->key.proto == 58;
+        bool ports = f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132;
+        ip_text(f->key.family, ep.cip, ip);
+        sl_jw_str(w, "src_ip", ip);
+        if (ports)
+            sl_jw_u64(w, "src_port", ep.cport);
+        ip_text(f->key.family, ep.sip, ip);
+        sl_jw_str(w, "dest_ip", ip);
+        if (ports)
+            sl_jw_u64(w, "dest_port", ep.sport);
+        sl_jw_str(w, "proto", proto_name(f->key.proto, buf));
+        if (icmp) {
+            /* Ports hold the Community ID mapping: the type, then its counterpart or the code. */
+            sl_jw_u64(w, "icmp_type", ep.cport);
+            if (f->flags & SL_FF_ICMP_ONEWAY)
+                sl_jw_u64(w, "icmp_code", ep.sport);
+        }
+        if (f->key.vlan)
+            sl_jw_u64(w, "vlan", f->key.vlan);
+        app_proto_of(e, f, buf, sizeof(buf));
+        sl_jw_str(w, "app_proto", buf);
+
+        char cid[SL_COMMUNITY_ID_LEN];
+        struct sl_cid_tuple t = {
+            .family = f->key.family,
+            .src = ep.cip,
+            .dst = ep.sip,
+            .proto = f->key.proto,
+            .has_ports = ports || icmp,
+            .sport = ep.cport,
+            .dport = ep.sport,
+            .one_way = (f->flags & SL_FF_ICMP_ONEWAY) != 0,
+        };
+        sl_community_id(&t, 0, cid);
+        sl_jw_str(w, "community_id", cid);
+    }
+    if (pkt && pkt->pcap_cnt && e->have_source)
+        sl_jw_strn(w, "pcap_filename", (const uint8_t *)e->pcap_filename,
+                   strlen(e->pcap_filename));
+    sl_jw_strn(w, "host", (const uint8_t *)e->cfg.sensor_name, strlen(e->cfg.sensor_name));
+    snprintf(buf, sizeof(buf), "%016" PRIx64 "-%" PRIu64, e->run_id, ++e->event_seq);
+    sl_jw_str(w, "event_id", buf);
+}
+
+/* Close the event and give it to every sink that takes `type`. */
+static void emit(struct sluice_engine *e, unsigned type)
+{
+    sl_jw_obj_close(&e->jw);
+    size_t len;
+    const char *text = sl_jw_text(&e->jw, &len);
+    if (!text) {
+        e->c.events_oom++;
+        e->c.events_undelivered++;
+        return;
+    }
+    e->c.events++;
+    for (unsigned i = 0; i < e->nsinks; i++) {
+        struct sl_sink *s = &e->sinks[i];
+        if (!(s->types & type))
+            continue;
+        if (s->ops->write(s->ctx, type, text, len) == 0) {
+            s->written++;
+        } else {
+            s->failed++;
+            e->c.events_undelivered++;
+        }
+    }
+}
+
+/* The flow counters object, shared by alerts and flow events. */
+static void flow_object(struct sluice_engine *e, const struct sl_flow *f, const char *reason)
+{
+    struct sl_jw *w = &e->jw;
+    char ts[SL_TS_LEN];
+    sl_jw_obj_open(w, "flow");
+    sl_jw_u64(w, "pkts_toserver", f->pkts[0]);
+    sl_jw_u64(w, "pkts_toclient", f->pkts[1]);
+    sl_jw_u64(w, "bytes_toserver", f->bytes[0]);
+    sl_jw_u64(w, "bytes_toclient", f->bytes[1]);
+    sl_jw_str(w, "bytes_layer", "ip");
+    sl_jw_u64(w, "payload_bytes_toserver", f->payload[0]);
+    sl_jw_u64(w, "payload_bytes_toclient", f->payload[1]);
+    sl_format_ts(f->first_us, ts);
+    sl_jw_str(w, "start", ts);
+    if (reason) {
+        sl_format_ts(f->last_us, ts);
+        sl_jw_str(w, "end", ts);
+        int64_t age = (f->last_us - f->first_us) / US_PER_SEC;
+        sl_jw_i64(w, "age", age < 0 ? 0 : age);
+        const char *state = f->fclass == SL_FC_TCP_CLOSED ? "closed"
+                            : ((f->flags & SL_FF_SEEN_TOSERVER) && (f->flags & SL_FF_SEEN_TOCLIENT))
+                                ? "established"
+                                : "new";
+        sl_jw_str(w, "state", state);
+        sl_jw_str(w, "reason", reason);
+        sl_jw_bool(w, "alerted", (f->flags & SL_FF_ALERTED) != 0);
+    }
+    sl_jw_obj_close(w);
+}
+
+static void ndpi_object(struct sluice_engine *e, const struct sl_flow *f)
+{
+    struct sl_jw *w = &e->jw;
+    char label[96];
+    const char *app = sl_classify_proto_name(e->cls, f->app_proto);
+    if (f->master_proto)
+        snprintf(label, sizeof(label), "%s.%s", sl_classify_proto_name(e->cls, f->master_proto),
+                 app);
+    else
+        snprintf(label, sizeof(label), "%s", app);
+    sl_jw_obj_open(w, "ndpi");
+    sl_jw_str(w, "protocol", label);
+    sl_jw_str(w, "confidence", sl_classify_confidence_name(f->confidence));
+    sl_jw_bool(w, "guessed", (f->flags & SL_FF_GUESSED) != 0);
+    if (f->flags & SL_FF_NDPI_SKIPPED)
+        sl_jw_bool(w, "skipped", true);
+    sl_jw_u64(w, "packets", f->ndpi_pkts);
+    sl_jw_obj_close(w);
+}
+
+static void mitre(struct sl_jw *w)
+{
+    /* Peer-to-peer file sharing is an exfiltration channel outside the sanctioned ones. */
+    sl_jw_obj_open(w, "metadata");
+    sl_jw_arr_open(w, "mitre_tactic_id");
+    sl_jw_str(w, NULL, "TA0010");
+    sl_jw_arr_close(w);
+    sl_jw_arr_open(w, "mitre_tactic_name");
+    sl_jw_str(w, NULL, "Exfiltration");
+    sl_jw_arr_close(w);
+    sl_jw_arr_open(w, "mitre_technique_id");
+    sl_jw_str(w, NULL, "T1048");
+    sl_jw_arr_close(w);
+    sl_jw_arr_open(w, "mitre_technique_name");
+    sl_jw_str(w, NULL, "Exfiltration_Over_Alternative_Protocol");
+    sl_jw_arr_close(w);
+    sl_jw_obj_close(w);
+}
+
+void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
+                        const struct sl_p2p_judgement *j, const struct sl_packet *pkt)
+{
+    bool session = j->verdict == SL_P2P_SESSION;
+    if (!session && !e->cfg.alert_indicators)
+        return;
+    /* An alert belongs to its flow: the flag is the only state it changes there. */
+    ((struct sl_flow *)f)->flags |= SL_FF_ALERTED;
+    const struct sl_p2p_proto *p = j->proto;
+    unsigned nrows;
+    unsigned row = (unsigned)(p - sl_p2p_table(&nrows));
+    _Static_assert(sizeof(e->alerts_session) / sizeof(e->alerts_session[0]) >= 13,
+                   "one alert counter per P2P table row");
+    if (session) {
+        e->c.p2p_sessions++;
+        e->alerts_session[row]++;
+    } else {
+        e->c.p2p_indicators++;
+        e->alerts_indicator[row]++;
+    }
+    e->c.alerts++;
+
+    struct sl_jw *w = &e->jw;
+    char msg[128];
+    header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
+    sl_jw_obj_open(w, "alert");
+    sl_jw_str(w, "action", "allowed");
+    sl_jw_u64(w, "gid", 1);
+    sl_jw_u64(w, "signature_id", session ? p->sid_session : p->sid_indicator);
+    sl_jw_u64(w, "rev", 1);
+    snprintf(msg, sizeof(msg), session ? "SLUICE P2P %s session detected"
+                                       : "SLUICE P2P %s indicator (not a session)",
+             p->display);
+    sl_jw_str(w, "signature", msg);
+    sl_jw_str(w, "category", "Potential Corporate Privacy Violation");
+    sl_jw_u64(w, "severity", session ? 2 : 3);
+    mitre(w);
+    sl_jw_obj_close(w);
+
+    sl_jw_obj_open(w, "p2p");
+    sl_jw_str(w, "protocol", p->name);
+    sl_jw_str(w, "category", p->category);
+    sl_jw_str(w, "detection", session ? "session" : "indicator");
+    sl_jw_str(w, "confidence", session ? "high" : "low");
+    sl_jw_str(w, "evidence", j->decided_by);
+    sl_jw_obj_close(w);
+    ndpi_object(e, f);
+    flow_object(e, f, NULL);
+    emit(e, SLUICE_EVENT_ALERT);
+}
+
+static const char *reason_name(enum sl_end_reason r)
+{
+    switch (r) {
+    case SL_END_FORCED:
+        return "forced";
+    case SL_END_SHUTDOWN:
+        return "shutdown";
+    default:
+        return "timeout";
+    }
+}
+
+void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end_reason why)
+{
+    struct sl_jw *w = &e->jw;
+    header(e, "flow", f->last_us, f, NULL);
+    flow_object(e, f, reason_name(why));
+    if (f->key.proto == 6) {
+        char hex[4];
+        sl_jw_obj_open(w, "tcp");
+        uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
+        snprintf(hex, sizeof(hex), "%02x", all);
+        sl_jw_str(w, "tcp_flags", hex);
+        snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[0]);
+        sl_jw_str(w, "tcp_flags_ts", hex);
+        snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[1]);
+        sl_jw_str(w, "tcp_flags_tc", hex);
+        if (all & SL_TH_SYN)
+            sl_jw_bool(w, "syn", true);
+        if (all & SL_TH_FIN)
+            sl_jw_bool(w, "fin", true);
+        if (all & SL_TH_RST)
+            sl_jw_bool(w, "rst", true);
+        if (all & SL_TH_PSH)
+            sl_jw_bool(w, "psh", true);
+        if (all & SL_TH_ACK)
+            sl_jw_bool(w, "ack", true);
+        sl_jw_obj_close(w);
+    }
+    ndpi_object(e, f);
+    struct sl_p2p_judgement j;
+    sl_p2p_judge(f, &j);
+    if (j.verdict != SL_P2P_NONE || j.suppressed) {
+        sl_jw_obj_open(w, "p2p");
+        sl_jw_str(w, "protocol", j.proto->name);
+        sl_jw_str(w, "category", j.proto->category);
+        sl_jw_str(w, "detection", j.verdict == SL_P2P_SESSION     ? "session"
+                                  : j.verdict == SL_P2P_INDICATOR ? "indicator"
+                                                                  : "suppressed");
+        sl_jw_str(w, "evidence", j.suppressed ? j.suppressed : j.decided_by);
+        sl_jw_obj_close(w);
+    }
+    emit(e, SLUICE_EVENT_FLOW);
+}
+
+void sl_event_stats(struct sluice_engine *e)
+{
+    struct sl_jw *w = &e->jw;
+    const struct sl_counters *c = &e->c;
+    header(e, "stats", e->now_us, NULL, NULL);
+    sl_jw_obj_open(w, "stats");
+
+    sl_jw_obj_open(w, "decoder");
+    sl_jw_u64(w, "pkts", c->packets);
+    sl_jw_u64(w, "bytes", c->bytes);
+    sl_jw_u64(w, "ipv4", c->ipv4);
+    sl_jw_u64(w, "ipv6", c->ipv6);
+    sl_jw_u64(w, "tcp", c->tcp);
+    sl_jw_u64(w, "udp", c->udp);
+    sl_jw_u64(w, "icmp", c->icmp);
+    sl_jw_u64(w, "other_l4", c->other_l4);
+    sl_jw_u64(w, "fragments", c->fragments);
+    sl_jw_u64(w, "fragments_untracked", c->fragments_untracked);
+    sl_jw_u64(w, "clock_backwards", c->clock_backwards);
+    uint64_t invalid = 0;
+    for (unsigned r = 1; r < SL_DECODE_MAX; r++)
+        invalid += c->decode[r];
+    sl_jw_u64(w, "invalid", invalid);
+    /* Every reason, zeros included, so a dashboard's series never appear out of nowhere. */
+    sl_jw_obj_open(w, "event");
+    for (unsigned r = 1; r < SL_DECODE_MAX; r++)
+        sl_jw_u64(w, sl_decode_name((enum sl_decode_result)r), c->decode[r]);
+    sl_jw_obj_close(w);
+    sl_jw_obj_close(w);
+
+    sl_jw_obj_open(w, "flow");
+    sl_jw_u64(w, "created", c->flows_created);
+    sl_jw_u64(w, "active", sl_flow_count(e->flows));
+    sl_jw_u64(w, "ended", c->flows_ended);
+    sl_jw_u64(w, "timeout", c->flows_timeout);
+    sl_jw_u64(w, "evicted", c->flows_evicted);
+    sl_jw_u64(w, "tcp_reused", c->tcp_reused);
+    sl_jw_u64(w, "capacity", sl_flow_capacity(e->flows));
+    sl_jw_u64(w, "memcap_bytes", sl_flow_table_bytes(e->flows));
+    sl_jw_u64(w, "bytes_per_flow", sizeof(struct sl_flow));
+    sl_jw_obj_close(w);
+
+    sl_jw_obj_open(w, "ndpi");
+    sl_jw_u64(w, "classified", c->ndpi_classified);
+    sl_jw_u64(w, "unknown", c->ndpi_unknown);
+    sl_jw_u64(w, "guessed", c->ndpi_guessed);
+    sl_jw_u64(w, "state_full", c->ndpi_state_full);
+    sl_jw_u64(w, "states_in_use", sl_classify_states_in_use(e->cls));
+    sl_jw_u64(w, "bytes_per_state", sl_classify_state_size());
+    sl_jw_obj_close(w);
+
+    sl_jw_obj_open(w, "p2p");
+    sl_jw_u64(w, "sessions", c->p2p_sessions);
+    sl_jw_u64(w, "indicators", c->p2p_indicators);
+    sl_jw_u64(w, "suppressed_teredo", c->p2p_suppressed_teredo);
+    sl_jw_obj_close(w);
+
+    sl_jw_obj_open(w, "alerts");
+    sl_jw_u64(w, "total", c->alerts);
+    sl_jw_obj_open(w, "by_signature");
+    unsigned n;
+    const struct sl_p2p_proto *t = sl_p2p_table(&n);
+    for (unsigned i = 0; i < n; i++) {
+        char sid[16];
+        if (e->alerts_session[i]) {
+            snprintf(sid, sizeof(sid), "%u", t[i].sid_session);
+            sl_jw_u64(w, sid, e->alerts_session[i]);
+        }
+        if (e->alerts_indicator[i]) {
+            snprintf(sid, sizeof(sid), "%u", t[i].sid_indicator);
+            sl_jw_u64(w, sid, e->alerts_indicator[i]);
+        }
+    }
+    sl_jw_obj_close(w);
+    sl_jw_obj_close(w);
+
+    sl_jw_obj_open(w, "output");
+    sl_jw_u64(w, "events", c->events + 1); /* this one included */
+    sl_jw_u64(w, "undelivered", c->events_undelivered);
+    sl_jw_u64(w, "oom", c->events_oom);
+    sl_jw_arr_open(w, "sinks");
+    for (unsigned i = 0; i < e->nsinks; i++) {
+        sl_jw_obj_open(w, NULL);
+        sl_jw_str(w, "name", e->sinks[i].ops->name);
+        sl_jw_u64(w, "written", e->sinks[i].written);
+        sl_jw_u64(w, "failed", e->sinks[i].failed);
+        sl_jw_obj_close(w);
+    }
+    sl_jw_arr_close(w);
+    sl_jw_obj_close(w);
+
+    sl_jw_obj_close(w);
+    emit(e, SLUICE_EVENT_STATS);
+}

@@ -1,0 +1,321 @@
+/*
+ * jw.c - the event JSON writer: a growable buffer reused across events,
+ * commas tracked per depth, and one escaper for every string, which turns
+ * whatever bytes it is given into valid JSON and valid UTF-8.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jw.h"
+
+void sl_jw_init(struct sl_jw *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->first[0] = true;
+}
+
+void sl_jw_free(struct sl_jw *w)
+{
+    free(w->buf);
+    memset(w, 0, sizeof(*w));
+}
+
+void sl_jw_reset(struct sl_jw *w)
+{
+    w->len = 0;
+    w->depth = 0;
+    w->oom = false;
+    w->first[0] = true;
+}
+
+static bool reserve(struct sl_jw *w, size_t n)
+{
+    if (w->oom)
+        return false;
+    if (w->len + n + 1 <= w->cap)
+        return true;
+    size_t cap = w->cap ? w->cap : 4096;
+    while (cap < w->len + n + 1)
+        cap *= 2;
+    char *p = realloc(w->buf, cap);
+    if (!p) {
+        w->oom = true;
+        return false;
+    }
+    w->buf = p;
+    w->cap = cap;
+    return true;
+}
+
+static void put(struct sl_jw *w, const char *s, size_t n)
+{
+    if (!reserve(w, n))
+        return;
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
+}
+
+static void putc1(struct sl_jw *w, char ch)
+{
+    put(w, &ch, 1);
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (1..4), or 0 when the byte there
+ * does not start one (RFC 3629: no overlongs, no surrogates, nothing past
+ * U+10FFFF, no stray continuation bytes).
+ */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+    uint8_t b = s[0];
+    if (b < 0x80)
+        return 1;
+    size_t len;
+    uint8_t lo = 0x80, hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf)
+        len = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+        len = 3;
+        if (b == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (b == 0xed)
+            hi = 0x9f; /* surrogates */
+    } else if (b >= 0xf0 && b <= 0xf4) {
+        len = 4;
+        if (b == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (b == 0xf4)
+            hi = 0x8f; /* past U+10FFFF */
+    } else
+        return 0;
+    if (len > n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+bool sl_jw_utf8_valid(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(s + i, n - i);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+static void escaped(struct sl_jw *w, const uint8_t *s, size_t n)
+{
+    putc1(w, '"');
+    size_t run = 0; /* start of a run of bytes copied as they are */
+    for (size_t i = 0; i < n;) {
+        uint8_t b = s[i];
+        size_t k = utf8_seq(s + i, n - i);
+        const char *esc = NULL;
+        char u[8];
+        if (k == 1 && b >= 0x20 && b != '"' && b != '\\' && b != 0x7f) {
+            i++;
+            continue;
+        }
+        if (k == 3 && b == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+            /* U+2028/U+2029 end a line in JavaScript: escape for consumers that eval. */
+            esc = s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029";
+        } else if (k > 1) {
+            i += k;
+            continue;
+        }
+        put(w, (const char *)s + run, i - run);
+        if (esc) {
+            put(w, esc, 6);
+            i += 3;
+        } else if (k == 0) {
+            put(w, "\xef\xbf\xbd", 3); /* U+FFFD for each byte that is not UTF-8 */
+            i++;
+        } else {
+            switch (b) {
+            case '"':
+                put(w, "\\\"", 2);
+                break;
+            case '\\':
+                put(w, "\\\\", 2);
+                break;
+            case '\n':
+                put(w, "\\n", 2);
+                break;
+            case '\r':
+                put(w, "\\r", 2);
+                break;
+            case '\t':
+                put(w, "\\t", 2);
+                break;
+            default:
+                memcpy(u, "\\u00", 4);
+                u[4] = hexd[b >> 4];
+                u[5] = hexd[b & 15];
+                put(w, u, 6);
+                break;
+            }
+            i++;
+        }
+        run = i;
+    }
+    put(w, (const char *)s + run, n - run);
+    putc1(w, '"');
+}
+
+/* Comma and key before a member. */
+static void member(struct sl_jw *w, const char *key)
+{
+    if (!w->first[w->depth])
+        putc1(w, ',');
+    w->first[w->depth] = false;
+    if (key) {
+        escaped(w, (const uint8_t *)key, strlen(key));
+        putc1(w, ':');
+    }
+}
+
+static void open_(struct sl_jw *w, const char *key, char ch)
+{
+    member(w, key);
+    if (w->depth >= SL_JW_MAX_DEPTH) {
+        w->oom = true; /* a programming error: fail the event, never write bad JSON */
+        return;
+    }
+    putc1(w, ch);
+    w->first[++w->depth] = true;
+}
+
+static void close_(struct sl_jw *w, char ch)
+{
+    if (w->depth == 0) {
+        w->oom = true;
+        return;
+    }
+    w->depth--;
+    putc1(w, ch);
+}
+
+void sl_jw_obj_open(struct sl_jw *w, const char *key)
+{
+    open_(w, key, '{');
+}
+
+void sl_jw_obj_close(struct sl_jw *w)
+{
+    close_(w, '}');
+}
+
+void sl_jw_arr_open(struct sl_jw *w, const char *key)
+{
+    open_(w, key, '[');
+}
+
+void sl_jw_arr_close(struct sl_jw *w)
+{
+    close_(w, ']');
+}
+
+void sl_jw_str(struct sl_jw *w, const char *key, const char *s)
+{
+    member(w, key);
+    escaped(w, (const uint8_t *)s, strlen(s));
+}
+
+void sl_jw_strn(struct sl_jw *w, const char *key, const uint8_t *s, size_t n)
+{
+    member(w, key);
+    escaped(w, s, n);
+}
+
+static void put_u64(struct sl_jw *w, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(w, tmp + i, sizeof(tmp) - i);
+}
+
+void sl_jw_u64(struct sl_jw *w, const char *key, uint64_t v)
+{
+    member(w, key);
+    put_u64(w, v);
+}
+
+void sl_jw_i64(struct sl_jw *w, const char *key, int64_t v)
+{
+    member(w, key);
+    if (v < 0) {
+        putc1(w, '-');
+        put_u64(w, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u64(w, (uint64_t)v);
+    }
+}
+
+void sl_jw_bool(struct sl_jw *w, const char *key, bool v)
+{
+    member(w, key);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void sl_jw_null(struct sl_jw *w, const char *key)
+{
+    member(w, key);
+    put(w, "null", 4);
+}
+
+void sl_jw_hex(struct sl_jw *w, const char *key, const uint8_t *s, size_t n)
+{
+    member(w, key);
+    if (!reserve(w, 2 * n + 2))
+        return;
+    w->buf[w->len++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        w->buf[w->len++] = hexd[s[i] >> 4];
+        w->buf[w->len++] = hexd[s[i] & 15];
+    }
+    w->buf[w->len++] = '"';
+    w->buf[w->len] = '\0';
+}
+
+void sl_jw_fixed(struct sl_jw *w, const char *key, int64_t v, unsigned decimals)
+{
+    member(w, key);
+    if (decimals > 9)
+        decimals = 9;
+    uint64_t div = 1;
+    for (unsigned i = 0; i < decimals; i++)
+        div *= 10;
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (v < 0)
+        putc1(w, '-');
+    put_u64(w, mag / div);
+    if (decimals) {
+        char frac[10];
+        uint64_t f = mag % div;
+        for (unsigned i = decimals; i-- > 0;) {
+            frac[i] = (char)('0' + f % 10);
+            f /= 10;
+        }
+        putc1(w, '.');
+        put(w, frac, decimals);
+    }
+}
+
+const char *sl_jw_text(const struct sl_jw *w, size_t *len)
+{
+    if (w->oom || w->depth != 0 || !w->buf)
+        return NULL;
+    *len = w->len;
+    return w->buf;
+}

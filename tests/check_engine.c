@@ -1,0 +1,408 @@
+/*
+ * check_engine.c - the engine end to end on crafted packets: flow lifetimes
+ * (timeouts, FIN/RST, eviction at the cap), client/server direction, byte
+ * counters, the P2P alert at classification time, and that every event is
+ * one line of valid JSON.  Events are caught by a sink that keeps them.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "engine.h"
+#include "suites.h"
+
+/* ---- a sink that keeps every event, parsed ---- */
+
+struct catch_sink {
+    json_t *events; /* array */
+};
+
+static int catch_write(void *ctx, unsigned type, const char *line, size_t len)
+{
+    struct catch_sink *c = ctx;
+    json_error_t err;
+    (void)type;
+    ck_assert_uint_eq(strlen(line), len);
+    ck_assert_ptr_null(memchr(line, '\n', len));
+    json_t *ev = json_loadb(line, len, 0, &err);
+    ck_assert_msg(ev != NULL, "event is not valid JSON: %s (%s)", err.text, line);
+    json_array_append_new(c->events, ev);
+    return 0;
+}
+
+static void catch_close(void *ctx)
+{
+    (void)ctx; /* the test owns and frees it */
+}
+
+static const sluice_sink_ops catch_ops = {"catch", catch_write, NULL, NULL, catch_close};
+
+static struct sluice_config cfg;
+static struct catch_sink sink;
+static sluice_engine *eng;
+
+static void setup(void)
+{
+    sl_config_defaults(&cfg);
+    snprintf(cfg.sensor_name, sizeof(cfg.sensor_name), "test-sensor");
+    sink.events = json_array();
+}
+
+static void start(void)
+{
+    sluice_error err;
+    eng = sluice_engine_new(&cfg, 0x1234, &err);
+    ck_assert_msg(eng != NULL, "%s", err.text);
+    ck_assert_int_eq(sluice_engine_add_sink(eng, &catch_ops, &sink, SLUICE_EVENT_ALL, &err), 0);
+}
+
+static void teardown(void)
+{
+    if (eng)
+        sluice_engine_free(eng);
+    eng = NULL;
+    json_decref(sink.events);
+}
+
+/* ---- packets: Ethernet + IPv4 + TCP/UDP, built into a static buffer ---- */
+
+static uint8_t frame[2048];
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+/* Build and feed one packet at time `sec`; returns its frame length. */
+static size_t feed(double sec, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+                   uint8_t proto, uint8_t flags, const void *payload, size_t plen)
+{
+    memset(frame, 0, 64);
+    put16(frame + 12, 0x0800);
+    uint8_t *ip = frame + 14;
+    size_t l4len = proto == 6 ? 20 : 8;
+    size_t iplen = 20 + l4len + plen;
+    ip[0] = 0x45;
+    put16(ip + 2, (uint16_t)iplen);
+    ip[8] = 64;
+    ip[9] = proto;
+    put32(ip + 12, src);
+    put32(ip + 16, dst);
+    uint8_t *l4 = ip + 20;
+    put16(l4, sport);
+    put16(l4 + 2, dport);
+    if (proto == 6) {
+        put32(l4 + 4, 1000);
+        l4[12] = 5 << 4;
+        l4[13] = flags;
+        put16(l4 + 14, 65535);
+    } else {
+        put16(l4 + 4, (uint16_t)(8 + plen));
+    }
+    memcpy(l4 + l4len, payload, plen);
+    size_t len = 14 + iplen;
+    sluice_packet p = {(int64_t)sec, (uint32_t)((sec - (int64_t)sec) * 1e6 + 0.5), 1,
+                       frame, (uint32_t)len, (uint32_t)len};
+    sluice_engine_packet(eng, &p);
+    return len;
+}
+
+#define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((c) << 8) | (d))
+#define CLIENT IP(192, 168, 1, 10)
+#define SERVER IP(203, 0, 113, 5)
+#define T0 1709294400.0 /* 2024-03-01T12:00:00Z */
+
+static size_t count_type(const char *type)
+{
+    size_t n = 0, i;
+    json_t *ev;
+    json_array_foreach(sink.events, i, ev)
+    {
+        if (strcmp(json_string_value(json_object_get(ev, "event_type")), type) == 0)
+            n++;
+    }
+    return n;
+}
+
+static json_t *nth_of_type(const char *type, size_t nth)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(sink.events, i, ev)
+    {
+        if (strcmp(json_string_value(json_object_get(ev, "event_type")), type) == 0 && nth-- == 0)
+            return ev;
+    }
+    return NULL;
+}
+
+static json_int_t flow_int(json_t *ev, const char *key)
+{
+    return json_integer_value(json_object_get(json_object_get(ev, "flow"), key));
+}
+
+static const char *str_at(json_t *ev, const char *key)
+{
+    return json_string_value(json_object_get(ev, key));
+}
+
+START_TEST(udp_flow_times_out_with_counts)
+{
+    cfg.timeout_udp = 60;
+    start();
+    size_t a = feed(T0, CLIENT, 5000, SERVER, 53, 17, 0, "query", 5);
+    size_t b = feed(T0 + 0.5, SERVER, 53, CLIENT, 5000, 17, 0, "answer!", 7);
+    ck_assert_uint_eq(count_type("flow"), 0);
+    /* A packet of another flow 61 s later ends the idle one. */
+    feed(T0 + 61, CLIENT, 5001, SERVER, 53, 17, 0, "q", 1);
+    ck_assert_uint_eq(count_type("flow"), 1);
+    json_t *ev = nth_of_type("flow", 0);
+    ck_assert_str_eq(str_at(ev, "src_ip"), "192.168.1.10");
+    ck_assert_int_eq(json_integer_value(json_object_get(ev, "src_port")), 5000);
+    ck_assert_str_eq(str_at(ev, "dest_ip"), "203.0.113.5");
+    ck_assert_str_eq(str_at(ev, "proto"), "UDP");
+    ck_assert_int_eq(flow_int(ev, "pkts_toserver"), 1);
+    ck_assert_int_eq(flow_int(ev, "pkts_toclient"), 1);
+    /* IP bytes: the frame less its 14-byte Ethernet header. */
+    ck_assert_int_eq(flow_int(ev, "bytes_toserver"), (json_int_t)(a - 14));
+    ck_assert_int_eq(flow_int(ev, "bytes_toclient"), (json_int_t)(b - 14));
+    ck_assert_int_eq(flow_int(ev, "payload_bytes_toserver"), 5);
+    ck_assert_int_eq(flow_int(ev, "payload_bytes_toclient"), 7);
+    json_t *flow = json_object_get(ev, "flow");
+    ck_assert_str_eq(json_string_value(json_object_get(flow, "reason")), "timeout");
+    ck_assert_str_eq(json_string_value(json_object_get(flow, "state")), "established");
+    ck_assert_str_eq(json_string_value(json_object_get(flow, "start")),
+                     "2024-03-01T12:00:00.000000+0000");
+    ck_assert_str_eq(json_string_value(json_object_get(flow, "end")),
+                     "2024-03-01T12:00:00.500000+0000");
+    ck_assert_str_eq(str_at(ev, "timestamp"), "2024-03-01T12:00:00.500000+0000");
+    ck_assert_str_eq(str_at(ev, "host"), "test-sensor");
+    ck_assert_ptr_nonnull(str_at(ev, "community_id"));
+    ck_assert_ptr_nonnull(str_at(ev, "event_id"));
+}
+END_TEST
+
+START_TEST(syn_ack_first_makes_its_receiver_the_client)
+{
+    start();
+    /* The capture starts at the server's SYN-ACK. */
+    feed(T0, SERVER, 443, CLIENT, 40000, 6, 0x12, NULL, 0);
+    feed(T0 + 0.1, CLIENT, 40000, SERVER, 443, 6, 0x10, NULL, 0);
+    sluice_engine_flush(eng);
+    json_t *ev = nth_of_type("flow", 0);
+    ck_assert_str_eq(str_at(ev, "src_ip"), "192.168.1.10");
+    ck_assert_int_eq(json_integer_value(json_object_get(ev, "dest_port")), 443);
+    ck_assert_int_eq(flow_int(ev, "pkts_toserver"), 1);
+    ck_assert_int_eq(flow_int(ev, "pkts_toclient"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ev, "flow"), "reason")),
+                     "shutdown");
+}
+END_TEST
+
+START_TEST(tcp_ends_on_fin_and_rst)
+{
+    cfg.timeout_tcp_closed = 5;
+    start();
+    feed(T0, CLIENT, 40000, SERVER, 80, 6, 0x02, NULL, 0);
+    feed(T0 + 0.01, SERVER, 80, CLIENT, 40000, 6, 0x12, NULL, 0);
+    feed(T0 + 0.02, CLIENT, 40000, SERVER, 80, 6, 0x11, NULL, 0);
+    feed(T0 + 0.03, SERVER, 80, CLIENT, 40000, 6, 0x11, NULL, 0);
+    /* RST on a second connection. */
+    feed(T0 + 0.04, CLIENT, 40001, SERVER, 80, 6, 0x02, NULL, 0);
+    feed(T0 + 0.05, SERVER, 80, CLIENT, 40001, 6, 0x14, NULL, 0);
+    ck_assert_uint_eq(count_type("flow"), 0);
+    /* Closed flows end after the short closed timeout, long before tcp_established. */
+    sluice_engine_advance(eng, (int64_t)T0 + 6, 0);
+    ck_assert_uint_eq(count_type("flow"), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *flow = json_object_get(nth_of_type("flow", i), "flow");
+        ck_assert_str_eq(json_string_value(json_object_get(flow, "state")), "closed");
+    }
+    json_t *tcp = json_object_get(nth_of_type("flow", 0), "tcp");
+    ck_assert_str_eq(json_string_value(json_object_get(tcp, "tcp_flags")), "13");
+}
+END_TEST
+
+START_TEST(syn_on_closed_tuple_is_a_new_flow)
+{
+    start();
+    feed(T0, CLIENT, 40000, SERVER, 80, 6, 0x02, NULL, 0);
+    feed(T0 + 0.01, SERVER, 80, CLIENT, 40000, 6, 0x14, NULL, 0);
+    feed(T0 + 1, CLIENT, 40000, SERVER, 80, 6, 0x02, NULL, 0);
+    ck_assert_uint_eq(count_type("flow"), 1);
+    ck_assert_uint_eq(eng->c.tcp_reused, 1);
+    sluice_engine_flush(eng);
+    ck_assert_uint_eq(count_type("flow"), 2);
+}
+END_TEST
+
+START_TEST(memcap_evicts_oldest_and_counts)
+{
+    cfg.flow_memcap = 64 * 1024;
+    start();
+    uint32_t cap = sl_flow_capacity(eng->flows);
+    ck_assert_uint_gt(cap, 100);
+    uint32_t n = cap + 50;
+    for (uint32_t i = 0; i < n; i++)
+        feed(T0 + i * 0.001, CLIENT, (uint16_t)(1024 + i), SERVER, 9, 17, 0, "x", 1);
+    sluice_stats st;
+    sluice_engine_stats(eng, &st);
+    ck_assert_uint_eq(st.flows_evicted, 50);
+    ck_assert_uint_eq(st.flows_active, cap);
+    /* Every evicted flow still wrote its event, and they were the oldest ones. */
+    ck_assert_uint_eq(count_type("flow"), 50);
+    json_t *first = nth_of_type("flow", 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(first, "src_port")), 1024);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(first, "flow"), "reason")),
+                     "forced");
+    sluice_engine_flush(eng);
+    ck_assert_uint_eq(count_type("flow"), n);
+}
+END_TEST
+
+START_TEST(time_going_backwards_is_counted_not_fatal)
+{
+    start();
+    feed(T0 + 100, CLIENT, 5000, SERVER, 53, 17, 0, "a", 1);
+    feed(T0, CLIENT, 5000, SERVER, 53, 17, 0, "b", 1); /* 100 s earlier */
+    ck_assert_uint_eq(eng->c.clock_backwards, 1);
+    sluice_engine_flush(eng);
+    ck_assert_uint_eq(count_type("flow"), 1);
+    ck_assert_int_eq(flow_int(nth_of_type("flow", 0), "pkts_toserver"), 2);
+}
+END_TEST
+
+/* A BitTorrent peer-wire handshake (BEP 3): what nDPI recognises from payload. */
+static size_t bt_handshake(uint8_t *out, uint8_t idbyte)
+{
+    size_t n = 0;
+    out[n++] = 19;
+    memcpy(out + n, "BitTorrent protocol", 19);
+    n += 19;
+    memset(out + n, 0, 8);
+    n += 8;
+    memset(out + n, 0xab, 20); /* info_hash */
+    n += 20;
+    memcpy(out + n, "-qB4650-", 8);
+    memset(out + n + 8, idbyte, 12);
+    n += 20;
+    return n;
+}
+
+START_TEST(bittorrent_alert_when_classified_not_at_flow_end)
+{
+    start();
+    uint8_t hs[68];
+    ck_assert_uint_eq(bt_handshake(hs, 'A'), 68);
+    feed(T0, CLIENT, 51413, SERVER, 6881, 6, 0x02, NULL, 0);
+    feed(T0 + 0.01, SERVER, 6881, CLIENT, 51413, 6, 0x12, NULL, 0);
+    feed(T0 + 0.02, CLIENT, 51413, SERVER, 6881, 6, 0x10, NULL, 0);
+    feed(T0 + 0.03, CLIENT, 51413, SERVER, 6881, 6, 0x18, hs, sizeof(hs));
+    bt_handshake(hs, 'B');
+    feed(T0 + 0.04, SERVER, 6881, CLIENT, 51413, 6, 0x18, hs, sizeof(hs));
+    ck_assert_uint_eq(count_type("alert"), 1);
+    ck_assert_uint_eq(count_type("flow"), 0); /* the flow has not ended */
+    json_t *ev = nth_of_type("alert", 0);
+    json_t *alert = json_object_get(ev, "alert");
+    ck_assert_int_eq(json_integer_value(json_object_get(alert, "signature_id")), 2290001);
+    ck_assert_int_eq(json_integer_value(json_object_get(alert, "severity")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(alert, "signature")),
+                     "SLUICE P2P BitTorrent session detected");
+    json_t *p2p = json_object_get(ev, "p2p");
+    ck_assert_str_eq(json_string_value(json_object_get(p2p, "protocol")), "bittorrent");
+    ck_assert_str_eq(json_string_value(json_object_get(p2p, "detection")), "session");
+    ck_assert_str_eq(str_at(ev, "app_proto"), "bittorrent");
+    ck_assert_str_eq(str_at(ev, "src_ip"), "192.168.1.10");
+    ck_assert_int_eq(json_integer_value(json_object_get(ev, "dest_port")), 6881);
+    json_t *mitre = json_object_get(json_object_get(alert, "metadata"), "mitre_technique_id");
+    ck_assert_str_eq(json_string_value(json_array_get(mitre, 0)), "T1048");
+
+    /* The flow event later names the same flow and says it alerted. */
+    sluice_engine_flush(eng);
+    json_t *fl = nth_of_type("flow", 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(fl, "flow_id")),
+                     json_integer_value(json_object_get(ev, "flow_id")));
+    ck_assert_str_eq(str_at(fl, "community_id"), str_at(ev, "community_id"));
+    ck_assert(json_is_true(json_object_get(json_object_get(fl, "flow"), "alerted")));
+    ck_assert_uint_eq(count_type("alert"), 1); /* no second alert at flow end */
+}
+END_TEST
+
+START_TEST(plain_traffic_raises_no_alert)
+{
+    start();
+    static const char get[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    feed(T0, CLIENT, 40000, SERVER, 80, 6, 0x02, NULL, 0);
+    feed(T0 + 0.01, SERVER, 80, CLIENT, 40000, 6, 0x12, NULL, 0);
+    feed(T0 + 0.02, CLIENT, 40000, SERVER, 80, 6, 0x18, get, sizeof(get) - 1);
+    sluice_engine_flush(eng);
+    ck_assert_uint_eq(count_type("alert"), 0);
+    json_t *fl = nth_of_type("flow", 0);
+    ck_assert_str_eq(str_at(fl, "app_proto"), "http");
+}
+END_TEST
+
+START_TEST(stats_event_counts_decode_failures_by_reason)
+{
+    start();
+    /* An ARP frame and a frame cut inside its IPv4 header. */
+    uint8_t arp[42] = {0};
+    arp[12] = 0x08;
+    arp[13] = 0x06;
+    sluice_packet p = {(int64_t)T0, 0, 1, arp, sizeof(arp), sizeof(arp)};
+    sluice_engine_packet(eng, &p);
+    size_t len = feed(T0, CLIENT, 5000, SERVER, 53, 17, 0, "q", 1);
+    sluice_packet cut = {(int64_t)T0, 0, 1, frame, 14 + 10, (uint32_t)len};
+    sluice_engine_packet(eng, &cut);
+    sluice_engine_flush(eng);
+    sluice_engine_write_stats(eng);
+    json_t *st = json_object_get(nth_of_type("stats", 0), "stats");
+    json_t *dec = json_object_get(st, "decoder");
+    ck_assert_int_eq(json_integer_value(json_object_get(dec, "pkts")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(dec, "invalid")), 2);
+    json_t *evs = json_object_get(dec, "event");
+    ck_assert_int_eq(json_integer_value(json_object_get(evs, "ethertype.unknown")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(evs, "ipv4.truncated")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(st, "flow"), "created")), 1);
+}
+END_TEST
+
+START_TEST(timestamps_before_1970_and_at_epoch)
+{
+    char buf[SL_TS_LEN];
+    sl_format_ts(0, buf);
+    ck_assert_str_eq(buf, "1970-01-01T00:00:00.000000+0000");
+    sl_format_ts(-1, buf);
+    ck_assert_str_eq(buf, "1969-12-31T23:59:59.999999+0000");
+    sl_format_ts(1709294400123456LL, buf);
+    ck_assert_str_eq(buf, "2024-03-01T12:00:00.123456+0000");
+}
+END_TEST
+
+Suite *suite_engine(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("flows");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, udp_flow_times_out_with_counts);
+    tcase_add_test(tc, syn_ack_first_makes_its_receiver_the_client);
+    tcase_add_test(tc, tcp_ends_on_fin_and_rst);
+    tcase_add_test(tc, syn_on_closed_tuple_is_a_new_flow);
+    tcase_add_test(tc, memcap_evicts_oldest_and_counts);
+    tcase_add_test(tc, time_going_backwards_is_counted_not_fatal);
+    tcase_add_test(tc, bittorrent_alert_when_classified_not_at_flow_end);
+    tcase_add_test(tc, plain_traffic_raises_no_alert);
+    tcase_add_test(tc, stats_event_counts_decode_failures_by_reason);
+    tcase_add_test(tc, timestamps_before_1970_and_at_epoch);
+    tcase_set_timeout(tc, 30);
+    suite_add_tcase(s, tc);
+    return s;
+}

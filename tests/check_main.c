@@ -1,0 +1,21 @@
+/*
+ * check_main.c - the unit-test runner: every suite in suites.h, fork mode,
+ * so a crash fails one test instead of the run.  CK_RUN_SUITE / CK_RUN_CASE
+ * select a subset; CK_VERBOSITY and CK_TAP_LOG_FILE_NAME work as usual.
+ */
+#include <stdlib.h>
+
+#include "suites.h"
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite_community_id());
+    srunner_add_suite(sr, suite_flow());
+    srunner_add_suite(sr, suite_p2p());
+    srunner_add_suite(sr, suite_engine());
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

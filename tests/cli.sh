@@ -1,0 +1,56 @@
+#!/bin/sh
+# cli.sh - the sensor's command line: every user mistake gets one clear line
+# on stderr naming what and where, and a non-zero exit; good use exits 0.
+. "${top_srcdir:-.}/tests/lib.sh"
+cap="$top_srcdir/pcaps/bt-handshake.pcap"
+
+# expect STATUS PATTERN -- command...: exit status and a stderr line matching PATTERN
+expect() {
+    want=$1 pat=$2
+    shift 3
+    "$@" >"$TMPD/out" 2>"$TMPD/err"
+    got=$?
+    [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $(cat "$TMPD/err")"
+    [ -z "$pat" ] || grep -q -- "$pat" "$TMPD/err" ||
+        fail "'$*': stderr does not match '$pat': $(cat "$TMPD/err")"
+}
+
+"$SLUICE" --version | grep -q '^sluice [0-9]' || fail "--version"
+"$SLUICE" --help | grep -q -- '--set KEY=VALUE' || fail "--help does not document --set"
+"$SLUICE" --help-config | grep -q 'flow.timeout.udp' || fail "--help-config lacks flow.timeout.udp"
+
+expect 1 "nothing to read" -- "$SLUICE"
+expect 1 "unknown option '--bogus'" -- "$SLUICE" --bogus
+expect 1 "option '-r' needs a value" -- "$SLUICE" -r
+expect 1 "unexpected argument 'extra'" -- "$SLUICE" -r "$cap" extra
+expect 1 "/nonexistent.pcap: No such file or directory" -- "$SLUICE" -r /nonexistent.pcap
+expect 1 "not a capture file" -- "$SLUICE" -r "$top_srcdir/README.md"
+: >"$TMPD/empty.pcap"
+expect 1 "empty.pcap" -- "$SLUICE" -r "$TMPD/empty.pcap"
+
+# A classic pcap header with link type 147 (USER0), which sluice cannot decode.
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\223\000\000\000' >"$TMPD/user0.pcap"
+expect 1 "unsupported link type 147" -- "$SLUICE" -r "$TMPD/user0.pcap"
+
+# Config errors name the file, line and column.
+printf '{\n  "flow": {\n    "timeout": {"udp": true}\n  }\n}\n' >"$TMPD/bad.json"
+expect 1 "bad.json:3:[0-9]*: option 'flow.timeout.udp'" -- "$SLUICE" -c "$TMPD/bad.json" -r "$cap"
+printf '{\n  "flow.timout.udp": 30\n}\n' >"$TMPD/typo.json"
+expect 1 "typo.json:2:3: unknown option 'flow.timout.udp'" -- "$SLUICE" -c "$TMPD/typo.json" --test-config
+expect 1 "cannot open" -- "$SLUICE" -c "$TMPD/missing.json" --test-config
+expect 1 "option 'flow.memcap'" -- "$SLUICE" --set flow.memcap=-5 --test-config
+expect 1 "unknown option 'no.such'" -- "$SLUICE" --set no.such=1 --test-config
+expect 1 "home_networks" -- "$SLUICE" --set home_networks=10.0.0.0/33 --test-config
+expect 0 "" -- "$SLUICE" -c "$top_srcdir/etc/sluice.json" --test-config
+grep -q "configuration OK" "$TMPD/out" || fail "--test-config does not say OK"
+
+# A log directory that does not exist.
+expect 1 "$TMPD/nodir/eve.json" -- "$SLUICE" -r "$cap" -l "$TMPD/nodir"
+
+# Good use: events in LOGDIR/eve.json, a summary on stderr, exit 0.
+expect 0 "packets" -- "$SLUICE" -r "$cap" -l "$TMPD"
+[ -s "$TMPD/eve.json" ] || fail "no eve.json written"
+# -q silences the summary; a directory of captures reads every capture in it.
+mkdir "$TMPD/dir" && cp "$cap" "$TMPD/dir/a.pcap" && cp "$cap" "$TMPD/dir/b.pcap" && echo notes >"$TMPD/dir/notes.txt"
+expect 0 "warning: skipping" -- "$SLUICE" -r "$TMPD/dir" -l "$TMPD/dir"
+echo "cli: all checks passed"

@@ -1,0 +1,20 @@
+/*
+ * suites.h - every Check suite of the unit-test runner (tests/check_main.c).
+ * Each tests/check_<area>.c defines suite_<area>().
+ */
+#ifndef SLUICE_TESTS_SUITES_H
+#define SLUICE_TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *suite_capfile(void);
+Suite *suite_decode(void);
+Suite *suite_config(void);
+Suite *suite_community_id(void);
+Suite *suite_flow(void);
+Suite *suite_p2p(void);
+Suite *suite_engine(void);
+Suite *suite_jw(void);
+Suite *suite_sink_file(void);
+
+#endif
