@@ -426,21 +426,23 @@ static enum sl_decode_result decode_nflog(struct sl_packet *p, struct sl_cur c)
         uint16_t type = sl_cur_u16le(&c);
         if (len < 4)
             return SL_DECODE_NFLOG_INVALID;
-        struct sl_cur v = sl_cur_sub(&c, len - 4u);
-        if (!sl_cur_ok(&v))
-            return SL_DECODE_NFLOG_TRUNCATED;
-        sl_cur_skip(&c, (4 - len % 4) % 4);
         if (type == 9) {
+            /* The packet itself: a snaplen may have cut it, decode what is there. */
+            struct sl_cur v = c;
+            sl_cur_clamp(&v, len - 4u);
             if (family == 2)
                 return decode_ipv4(p, v);
             if (family == 10)
                 return decode_ipv6(p, v);
             return decode_ip_by_version(p, v, SL_DECODE_NFLOG_TRUNCATED);
         }
-        if (!sl_cur_ok(&c))
+        if (!sl_cur_skip(&c, len - 4u))
+            return SL_DECODE_NFLOG_TRUNCATED;
+        if (!sl_cur_skip(&c, (4 - len % 4) % 4))
             break; /* the padding after the last TLV may be cut */
     }
-    return SL_DECODE_NOT_IP;
+    /* No payload TLV: cut off by the snaplen, or a log message without a packet. */
+    return p->caplen < p->wirelen ? SL_DECODE_NFLOG_TRUNCATED : SL_DECODE_NOT_IP;
 }
 
 enum sl_decode_result sl_decode_packet(struct sl_packet *p)

@@ -9,9 +9,14 @@
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite_community_id());
+    SRunner *sr = srunner_create(suite_capfile());
+    srunner_add_suite(sr, suite_decode());
+    srunner_add_suite(sr, suite_config());
+    srunner_add_suite(sr, suite_community_id());
     srunner_add_suite(sr, suite_flow());
     srunner_add_suite(sr, suite_p2p());
+    srunner_add_suite(sr, suite_jw());
+    srunner_add_suite(sr, suite_sink_file());
     srunner_add_suite(sr, suite_engine());
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_ENV);

@@ -1,0 +1,160 @@
+/*
+ * check_jw.c - the event JSON writer: exact output for nested documents, and
+ * for hostile strings output that jansson parses as valid UTF-8 JSON.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jw.h"
+#include "suites.h"
+
+static struct sl_jw w;
+
+static void setup(void)
+{
+    sl_jw_init(&w);
+}
+
+static void teardown(void)
+{
+    sl_jw_free(&w);
+}
+
+static const char *text(void)
+{
+    size_t len;
+    const char *t = sl_jw_text(&w, &len);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(strlen(t), len);
+    return t;
+}
+
+START_TEST(nested_document)
+{
+    sl_jw_obj_open(&w, NULL);
+    sl_jw_str(&w, "a", "x");
+    sl_jw_u64(&w, "n", 18446744073709551615ull);
+    sl_jw_i64(&w, "neg", -9223372036854775807LL - 1);
+    sl_jw_bool(&w, "t", true);
+    sl_jw_null(&w, "z");
+    sl_jw_arr_open(&w, "arr");
+    sl_jw_u64(&w, NULL, 1);
+    sl_jw_obj_open(&w, NULL);
+    sl_jw_obj_close(&w);
+    sl_jw_arr_open(&w, NULL);
+    sl_jw_arr_close(&w);
+    sl_jw_arr_close(&w);
+    static const uint8_t h[3] = {0x00, 0xab, 0xff};
+    sl_jw_hex(&w, "hex", h, 3);
+    sl_jw_fixed(&w, "f1", 1709294400123456LL, 6);
+    sl_jw_fixed(&w, "f2", -1500, 3);
+    sl_jw_fixed(&w, "f3", 7, 0);
+    sl_jw_obj_close(&w);
+    ck_assert_str_eq(text(), "{\"a\":\"x\",\"n\":18446744073709551615,\"neg\":-9223372036854775808,"
+                             "\"t\":true,\"z\":null,\"arr\":[1,{},[]],\"hex\":\"00abff\","
+                             "\"f1\":1709294400.123456,\"f2\":-1.500,\"f3\":7}");
+    /* Reset keeps the buffer and starts over. */
+    sl_jw_reset(&w);
+    sl_jw_obj_open(&w, NULL);
+    sl_jw_obj_close(&w);
+    ck_assert_str_eq(text(), "{}");
+}
+END_TEST
+
+START_TEST(unbalanced_is_refused)
+{
+    size_t len;
+    sl_jw_obj_open(&w, NULL);
+    ck_assert_ptr_null(sl_jw_text(&w, &len)); /* still open */
+    sl_jw_obj_close(&w);
+    sl_jw_obj_close(&w); /* one too many */
+    ck_assert_ptr_null(sl_jw_text(&w, &len));
+    sl_jw_reset(&w);
+    for (int i = 0; i <= SL_JW_MAX_DEPTH; i++)
+        sl_jw_arr_open(&w, NULL);
+    for (int i = 0; i <= SL_JW_MAX_DEPTH; i++)
+        sl_jw_arr_close(&w);
+    ck_assert_ptr_null(sl_jw_text(&w, &len)); /* too deep */
+}
+END_TEST
+
+struct esc {
+    const char *in;
+    size_t n;
+    const char *out; /* the JSON string literal, quotes included */
+    bool valid;
+};
+
+#define E(s, o, v) {s, sizeof(s) - 1, o, v}
+static const struct esc escapes[] = {
+    E("plain", "\"plain\"", true),
+    E("a\"b\\c", "\"a\\\"b\\\\c\"", true),
+    E("nul\0x", "\"nul\\u0000x\"", true),
+    E("\n\r\t\x01\x1f\x7f", "\"\\n\\r\\t\\u0001\\u001f\\u007f\"", true),
+    E("caf\xc3\xa9", "\"caf\xc3\xa9\"", true),
+    E("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"", true),                 /* U+1F600 */
+    E("\xe2\x80\xa8", "\"\\u2028\"", true),                              /* line separator */
+    E("\xff", "\"\xef\xbf\xbd\"", false),                                /* never valid */
+    E("\xc3\x28", "\"\xef\xbf\xbd(\"", false),                           /* bad continuation */
+    E("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"", false),                /* overlong */
+    E("\xe0\x80\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", false), /* overlong */
+    E("\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", false), /* surrogate */
+    E("\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", false),
+    E("ab\xe2\x82", "\"ab\xef\xbf\xbd\xef\xbf\xbd\"", false), /* truncated at the end */
+    E("\x80x", "\"\xef\xbf\xbdx\"", false),                   /* stray continuation */
+};
+
+START_TEST(hostile_strings)
+{
+    const struct esc *e = &escapes[_i];
+    sl_jw_strn(&w, NULL, (const uint8_t *)e->in, e->n);
+    ck_assert_str_eq(text(), e->out);
+    ck_assert_int_eq(sl_jw_utf8_valid((const uint8_t *)e->in, e->n), e->valid);
+    json_error_t err;
+    json_t *j = json_loads(text(), JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    ck_assert_msg(j != NULL, "jansson rejects %s: %s", text(), err.text);
+    if (e->valid) /* lossless: the same bytes come back */
+        ck_assert_mem_eq(json_string_value(j), e->in, e->n);
+    json_decref(j);
+}
+END_TEST
+
+START_TEST(random_bytes_always_valid_json)
+{
+    uint64_t s = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 10000; round++) {
+        uint8_t buf[64];
+        size_t n = (size_t)(round % 64);
+        for (size_t i = 0; i < n; i++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            buf[i] = (uint8_t)s;
+        }
+        sl_jw_reset(&w);
+        sl_jw_obj_open(&w, NULL);
+        sl_jw_strn(&w, "v", buf, n);
+        sl_jw_obj_close(&w);
+        json_error_t err;
+        json_t *j = json_loads(text(), JSON_ALLOW_NUL, &err);
+        ck_assert_msg(j != NULL, "round %d: %s", round, err.text);
+        /* Agrees with jansson on what is valid UTF-8. */
+        json_t *direct = json_stringn((const char *)buf, n);
+        ck_assert_int_eq(direct != NULL, sl_jw_utf8_valid(buf, n));
+        json_decref(direct);
+        json_decref(j);
+    }
+}
+END_TEST
+
+Suite *suite_jw(void)
+{
+    Suite *s = suite_create("jw");
+    TCase *tc = tcase_create("writer");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, nested_document);
+    tcase_add_test(tc, unbalanced_is_refused);
+    tcase_add_loop_test(tc, hostile_strings, 0, (int)(sizeof(escapes) / sizeof(escapes[0])));
+    tcase_add_test(tc, random_bytes_always_valid_json);
+    suite_add_tcase(s, tc);
+    return s;
+}
