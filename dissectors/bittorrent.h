@@ -18,8 +18,8 @@ struct sl_bt_handshake {
 
 /* Reserved-bit tests (BEP 10 extension protocol, BEP 5 DHT, BEP 6 fast extension). */
 #define SL_BT_SUPPORTS_EXTENSIONS(h) (((h)->reserved[5] & 0x10) != 0)
-#define SL_BT_SUPPORTS_DHT(h) (((h)->reserved[7] & 0x01) != 0)
-#define SL_BT_SUPPORTS_FAST(h) (((h)->reserved[7] & 0x04) != 0)
+#define SL_BT_SUPPORTS_DHT(h)        (((h)->reserved[7] & 0x01) != 0)
+#define SL_BT_SUPPORTS_FAST(h)       (((h)->reserved[7] & 0x04) != 0)
 
 enum sl_bt_result { SL_BT_NOT = -1, SL_BT_MORE = 0, SL_BT_OK = 1 };
 

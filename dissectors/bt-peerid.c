@@ -69,8 +69,12 @@ struct shadow_client {
 };
 
 static const struct shadow_client shadow_clients[] = {
-    {'A', "ABC"},          {'O', "Osprey Permaseed"}, {'Q', "BTQueue"},
-    {'R', "Tribler"},      {'S', "Shadow"},           {'T', "BitTornado"},
+    {'A', "ABC"},
+    {'O', "Osprey Permaseed"},
+    {'Q', "BTQueue"},
+    {'R', "Tribler"},
+    {'S', "Shadow"},
+    {'T', "BitTornado"},
     {'U', "UPnP NAT Bit Torrent"},
 };
 

@@ -16,18 +16,18 @@
 #include "capfile.h"
 #include "cursor.h"
 
-#define PCAP_MAGIC_US 0xa1b2c3d4u
-#define PCAP_MAGIC_NS 0xa1b23c4du
-#define PCAPNG_SHB 0x0a0d0d0au
+#define PCAP_MAGIC_US     0xa1b2c3d4u
+#define PCAP_MAGIC_NS     0xa1b23c4du
+#define PCAPNG_SHB        0x0a0d0d0au
 #define PCAPNG_BYTE_ORDER 0x1a2b3c4du
-#define PCAPNG_IDB 1u
-#define PCAPNG_OPB 2u /* obsolete Packet Block */
-#define PCAPNG_SPB 3u
-#define PCAPNG_EPB 6u
+#define PCAPNG_IDB        1u
+#define PCAPNG_OPB        2u /* obsolete Packet Block */
+#define PCAPNG_SPB        3u
+#define PCAPNG_EPB        6u
 /* A block may carry options beyond its packet; anything larger is not a real capture. */
-#define MAX_BLOCK (SL_CAPFILE_MAX_RECORD + 65536)
+#define MAX_BLOCK      (SL_CAPFILE_MAX_RECORD + 65536)
 #define MAX_INTERFACES 4096
-#define READ_BUFFER (1u << 20)
+#define READ_BUFFER    (1u << 20)
 
 struct iface {
     int linktype;
@@ -84,8 +84,7 @@ static bool read_exact(struct sl_capfile *f, void *buf, size_t n, size_t *got)
     if (r == n)
         return true;
     if (ferror(f->fp))
-        set_error(f, "offset %llu: read error: %s", (unsigned long long)f->offset,
-                  strerror(errno));
+        set_error(f, "offset %llu: read error: %s", (unsigned long long)f->offset, strerror(errno));
     return false;
 }
 
@@ -257,7 +256,8 @@ static int parse_idb(struct sl_capfile *f, struct sl_cur *body)
             ifc.resol_exp = r & 0x7f;
         } else if (code == 14 && len >= 8) {
             uint64_t hi = u32(f, &v), lo = u32(f, &v);
-            ifc.offset_sec = f->big_endian ? (int64_t)((hi << 32) | lo) : (int64_t)((lo << 32) | hi);
+            ifc.offset_sec =
+                f->big_endian ? (int64_t)((hi << 32) | lo) : (int64_t)((lo << 32) | hi);
         }
     }
     if (f->first_linktype < 0)

@@ -16,7 +16,7 @@ struct sl_cid_tuple {
     const uint8_t *src; /* 4 or 16 bytes, network order */
     const uint8_t *dst;
     uint8_t proto;
-    bool has_ports; /* TCP, UDP, SCTP, ICMP, ICMPv6 */
+    bool has_ports;        /* TCP, UDP, SCTP, ICMP, ICMPv6 */
     uint16_t sport, dport; /* ICMP: type and its counterpart type or code */
     bool one_way;          /* ICMP without a counterpart: endpoints are not reordered */
 };

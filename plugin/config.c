@@ -30,9 +30,9 @@ struct opt {
 };
 
 #define F(field) offsetof(struct sluice_config, field), sizeof(((struct sluice_config *)0)->field)
-#define KiB 1024ull
-#define MiB (1024ull * KiB)
-#define GiB (1024ull * MiB)
+#define KiB      1024ull
+#define MiB      (1024ull * KiB)
+#define GiB      (1024ull * MiB)
 
 /* Grouped by section: the sample config nests them in this order. */
 static const struct opt opts[] = {
@@ -142,9 +142,9 @@ struct unit {
 };
 
 static const struct unit size_units[] = {
-    {"", 1},       {"B", 1},       {"K", KiB},       {"KiB", KiB},      {"KB", KiB},
-    {"M", MiB},    {"MiB", MiB},   {"MB", MiB},      {"G", GiB},        {"GiB", GiB},
-    {"GB", GiB},   {"T", 1024 * GiB}, {"TiB", 1024 * GiB}, {"TB", 1024 * GiB},
+    {"", 1},     {"B", 1},          {"K", KiB},          {"KiB", KiB},       {"KB", KiB},
+    {"M", MiB},  {"MiB", MiB},      {"MB", MiB},         {"G", GiB},         {"GiB", GiB},
+    {"GB", GiB}, {"T", 1024 * GiB}, {"TiB", 1024 * GiB}, {"TB", 1024 * GiB},
 };
 
 static const struct unit time_units[] = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
@@ -352,8 +352,8 @@ static int apply_text(const struct opt *o, struct sluice_config *cfg, const char
             else if (!strcmp(items[i], "all"))
                 mask |= SLUICE_EVENT_ALL;
             else {
-                snprintf(msg, msglen, "unknown event type '%s' (expected alert, flow, stats or all)",
-                         items[i]);
+                snprintf(msg, msglen,
+                         "unknown event type '%s' (expected alert, flow, stats or all)", items[i]);
                 return -1;
             }
         }
@@ -441,8 +441,8 @@ void sl_config_defaults(struct sluice_config *cfg)
 /* ---- JSON config ---- */
 
 /* The text form of a JSON leaf, for apply_text; NULL when its type cannot be this option. */
-static const char *leaf_text(const struct sl_jdoc *d, const struct sl_jnode *n,
-                             const struct opt *o, char *buf, size_t len)
+static const char *leaf_text(const struct sl_jdoc *d, const struct sl_jnode *n, const struct opt *o,
+                             char *buf, size_t len)
 {
     switch (n->type) {
     case SL_J_TRUE:
@@ -624,7 +624,8 @@ int sl_config_validate(const struct sluice_config *cfg, sluice_error *err)
 {
     memset(err, 0, sizeof(*err));
     if (cfg->eve_enabled && !cfg->eve_filename[0]) {
-        seterr(err, "", 0, 0, "option 'outputs.eve.filename' is empty while outputs.eve.enabled is true");
+        seterr(err, "", 0, 0,
+               "option 'outputs.eve.filename' is empty while outputs.eve.enabled is true");
         return -1;
     }
     return 0;
@@ -634,8 +635,8 @@ int sl_config_validate(const struct sluice_config *cfg, sluice_error *err)
 
 static const char *type_word(enum opt_type t)
 {
-    static const char *const w[] = {"bool", "uint", "size", "duration", "string", "cidr-list",
-                                    "event-types"};
+    static const char *const w[] = {"bool",   "uint",      "size",       "duration",
+                                    "string", "cidr-list", "event-types"};
     return w[t];
 }
 
@@ -659,8 +660,8 @@ void sl_config_print_help(FILE *out)
     for (size_t i = 0; i < NOPTS; i++) {
         char range[128];
         range_text(&opts[i], range, sizeof(range));
-        fprintf(out, "%s (%s%s%s), default \"%s\"\n    %s\n", opts[i].name,
-                type_word(opts[i].type), range[0] ? ", " : "", range, opts[i].def, opts[i].help);
+        fprintf(out, "%s (%s%s%s), default \"%s\"\n    %s\n", opts[i].name, type_word(opts[i].type),
+                range[0] ? ", " : "", range, opts[i].def, opts[i].help);
     }
 }
 
@@ -748,8 +749,7 @@ void sl_config_write_sample(FILE *out)
         char range[128];
         range_text(o, range, sizeof(range));
         indent(out, depth + 1);
-        fprintf(out, "// %s (%s%s%s)\n", o->help, type_word(o->type), range[0] ? ", " : "",
-                range);
+        fprintf(out, "// %s (%s%s%s)\n", o->help, type_word(o->type), range[0] ? ", " : "", range);
         indent(out, depth + 1);
         fprintf(out, "\"%s\": ", p);
         sample_value(out, o);

@@ -31,28 +31,28 @@ struct sl_cidr_list {
 };
 
 struct sluice_config {
-    char sensor_name[128];          /* sensor.name: "host" in events; default: hostname */
-    struct sl_cidr_list home_nets;  /* home_networks */
-    char log_dir[1024];             /* log.dir; -l overrides */
+    char sensor_name[128];         /* sensor.name: "host" in events; default: hostname */
+    struct sl_cidr_list home_nets; /* home_networks */
+    char log_dir[1024];            /* log.dir; -l overrides */
 
-    bool eve_enabled;      /* outputs.eve.enabled */
+    bool eve_enabled;        /* outputs.eve.enabled */
     char eve_filename[1024]; /* outputs.eve.filename: relative to log.dir; "-" is stdout */
-    unsigned eve_types;    /* outputs.eve.types: SLUICE_EVENT_* mask */
+    unsigned eve_types;      /* outputs.eve.types: SLUICE_EVENT_* mask */
 
-    uint64_t flow_memcap;      /* flow.memcap: bytes for the flow table */
-    uint32_t flow_hash_size;   /* flow.hash_size: buckets (rounded up to a power of 2) */
-    uint32_t timeout_tcp_new;  /* flow.timeout.tcp_new: seconds, before the handshake completes */
-    uint32_t timeout_tcp_est;  /* flow.timeout.tcp_established */
+    uint64_t flow_memcap;        /* flow.memcap: bytes for the flow table */
+    uint32_t flow_hash_size;     /* flow.hash_size: buckets (rounded up to a power of 2) */
+    uint32_t timeout_tcp_new;    /* flow.timeout.tcp_new: seconds, before the handshake completes */
+    uint32_t timeout_tcp_est;    /* flow.timeout.tcp_established */
     uint32_t timeout_tcp_closed; /* flow.timeout.tcp_closed: after FIN both ways or RST */
-    uint32_t timeout_udp;      /* flow.timeout.udp */
-    uint32_t timeout_icmp;     /* flow.timeout.icmp */
-    uint32_t timeout_other;    /* flow.timeout.other */
+    uint32_t timeout_udp;        /* flow.timeout.udp */
+    uint32_t timeout_icmp;       /* flow.timeout.icmp */
+    uint32_t timeout_other;      /* flow.timeout.other */
 
     uint32_t ndpi_max_packets; /* ndpi.max_packets: give up classifying after this many */
     uint32_t ndpi_max_flows;   /* ndpi.max_flows: flows with nDPI state at one time */
 
-    bool alert_indicators;     /* alerts.indicators: emit low-severity P2P indicator alerts */
-    uint32_t stats_interval;   /* stats.interval: seconds between stats events; 0 = at end only */
+    bool alert_indicators;   /* alerts.indicators: emit low-severity P2P indicator alerts */
+    uint32_t stats_interval; /* stats.interval: seconds between stats events; 0 = at end only */
 };
 
 /* Fill `cfg` with every default. */

@@ -13,26 +13,26 @@
 #include "decode.h"
 
 /* Link types (libpcap DLT_ / LINKTYPE_ numbers). */
-#define LT_NULL 0
-#define LT_EN10MB 1
-#define LT_RAW_12 12
-#define LT_RAW_14 14
-#define LT_RAW 101
-#define LT_LOOP 108
-#define LT_LINUX_SLL 113
-#define LT_NFLOG 239
+#define LT_NULL       0
+#define LT_EN10MB     1
+#define LT_RAW_12     12
+#define LT_RAW_14     14
+#define LT_RAW        101
+#define LT_LOOP       108
+#define LT_LINUX_SLL  113
+#define LT_NFLOG      239
 #define LT_LINUX_SLL2 276
 
-#define ETH_IPV4 0x0800
-#define ETH_IPV6 0x86dd
-#define ETH_VLAN 0x8100
-#define ETH_QINQ 0x88a8
+#define ETH_IPV4     0x0800
+#define ETH_IPV6     0x86dd
+#define ETH_VLAN     0x8100
+#define ETH_QINQ     0x88a8
 #define ETH_QINQ_OLD 0x9100
-#define ETH_MPLS 0x8847
-#define ETH_MPLS_MC 0x8848
-#define ETH_PPPOE 0x8864
+#define ETH_MPLS     0x8847
+#define ETH_MPLS_MC  0x8848
+#define ETH_PPPOE    0x8864
 
-#define MAX_TAGS 8 /* VLAN tags or MPLS labels: more is a crafted packet */
+#define MAX_TAGS    8 /* VLAN tags or MPLS labels: more is a crafted packet */
 #define MAX_EXTHDRS 8
 
 static const char *const names[] = {
@@ -117,8 +117,8 @@ static enum sl_decode_result decode_udp(struct sl_packet *p, struct sl_cur *c, u
  */
 static int icmp_counterpart(uint8_t proto, uint8_t type)
 {
-    static const uint8_t v4[][2] = {{8, 0}, {0, 8}, {13, 14}, {14, 13}, {15, 16}, {16, 15},
-                                    {10, 9}, {9, 10}, {17, 18}, {18, 17}};
+    static const uint8_t v4[][2] = {{8, 0},   {0, 8},  {13, 14}, {14, 13}, {15, 16},
+                                    {16, 15}, {10, 9}, {9, 10},  {17, 18}, {18, 17}};
     static const uint8_t v6[][2] = {{128, 129}, {129, 128}, {133, 134}, {134, 133},
                                     {135, 136}, {136, 135}, {130, 131}, {131, 130},
                                     {139, 140}, {140, 139}, {144, 145}, {145, 144}};

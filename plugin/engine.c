@@ -69,8 +69,8 @@ sluice_engine *sluice_engine_new(const sluice_config *cfg, uint64_t run_id, slui
     return e;
 }
 
-int sluice_engine_add_sink(sluice_engine *e, const sluice_sink_ops *ops, void *ctx,
-                           unsigned types, sluice_error *err)
+int sluice_engine_add_sink(sluice_engine *e, const sluice_sink_ops *ops, void *ctx, unsigned types,
+                           sluice_error *err)
 {
     memset(err, 0, sizeof(*err));
     if (e->nsinks >= SL_MAX_SINKS) {
@@ -194,10 +194,10 @@ static void maybe_stats(struct sluice_engine *e)
 static struct sl_flow *new_flow(struct sluice_engine *e, const struct sl_flow_key *key,
                                 const struct sl_packet *pkt, bool a_to_b)
 {
-    enum sl_flow_class fc = pkt->l4proto == 6    ? SL_FC_TCP_NEW
-                            : pkt->l4proto == 17 ? SL_FC_UDP
+    enum sl_flow_class fc = pkt->l4proto == 6                           ? SL_FC_TCP_NEW
+                            : pkt->l4proto == 17                        ? SL_FC_UDP
                             : (pkt->l4proto == 1 || pkt->l4proto == 58) ? SL_FC_ICMP
-                                                                         : SL_FC_OTHER;
+                                                                        : SL_FC_OTHER;
     struct sl_flow *f = sl_flow_insert(e->flows, key, fc);
     if (!f) {
         struct sl_flow *old = sl_flow_lru(e->flows);
@@ -209,8 +209,8 @@ static struct sl_flow *new_flow(struct sluice_engine *e, const struct sl_flow_ke
             return NULL;
     }
     /* The first packet's sender is the client, unless it is the server's SYN-ACK. */
-    bool sender_is_client = !(pkt->l4proto == 6 && (pkt->tcp_flags & SL_TH_SYN) &&
-                              (pkt->tcp_flags & SL_TH_ACK));
+    bool sender_is_client =
+        !(pkt->l4proto == 6 && (pkt->tcp_flags & SL_TH_SYN) && (pkt->tcp_flags & SL_TH_ACK));
     if (sender_is_client == a_to_b)
         f->flags |= SL_FF_CLIENT_IS_A;
     if ((pkt->l4proto == 1 || pkt->l4proto == 58) && pkt->icmp_oneway)

@@ -32,13 +32,14 @@ void sl_format_ts(int64_t us, char out[SL_TS_LEN])
         snprintf(out, SL_TS_LEN, "1970-01-01T00:00:00.000000+0000");
         return;
     }
-    snprintf(out, SL_TS_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+0000", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+    snprintf(out, SL_TS_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+0000", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
 }
 
 uint64_t sl_flow_id_of(const struct sl_flow *f)
 {
-    /* FNV-1a over key and start time, then a final mix; 51 bits so every JSON reader keeps it exact. */
+    /* FNV-1a over key and start time, then a final mix; 51 bits so every JSON reader keeps it
+     * exact. */
     uint64_t h = 0xcbf29ce484222325ull;
     const uint8_t *k = (const uint8_t *)&f->key;
     for (size_t i = 0; i < sizeof(f->key); i++)
@@ -173,8 +174,7 @@ static void header(struct sluice_engine *e, const char *type, int64_t ts_us,
         sl_jw_str(w, "community_id", cid);
     }
     if (pkt && pkt->pcap_cnt && e->have_source)
-        sl_jw_strn(w, "pcap_filename", (const uint8_t *)e->pcap_filename,
-                   strlen(e->pcap_filename));
+        sl_jw_strn(w, "pcap_filename", (const uint8_t *)e->pcap_filename, strlen(e->pcap_filename));
     sl_jw_strn(w, "host", (const uint8_t *)e->cfg.sensor_name, strlen(e->cfg.sensor_name));
     snprintf(buf, sizeof(buf), "%016" PRIx64 "-%" PRIu64, e->run_id, ++e->event_seq);
     sl_jw_str(w, "event_id", buf);
@@ -305,8 +305,8 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
     sl_jw_u64(w, "gid", 1);
     sl_jw_u64(w, "signature_id", session ? p->sid_session : p->sid_indicator);
     sl_jw_u64(w, "rev", 1);
-    snprintf(msg, sizeof(msg), session ? "SLUICE P2P %s session detected"
-                                       : "SLUICE P2P %s indicator (not a session)",
+    snprintf(msg, sizeof(msg),
+             session ? "SLUICE P2P %s session detected" : "SLUICE P2P %s indicator (not a session)",
              p->display);
     sl_jw_str(w, "signature", msg);
     sl_jw_str(w, "category", "Potential Corporate Privacy Violation");
@@ -372,9 +372,10 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
         sl_jw_obj_open(w, "p2p");
         sl_jw_str(w, "protocol", j.proto->name);
         sl_jw_str(w, "category", j.proto->category);
-        sl_jw_str(w, "detection", j.verdict == SL_P2P_SESSION     ? "session"
-                                  : j.verdict == SL_P2P_INDICATOR ? "indicator"
-                                                                  : "suppressed");
+        sl_jw_str(w, "detection",
+                  j.verdict == SL_P2P_SESSION     ? "session"
+                  : j.verdict == SL_P2P_INDICATOR ? "indicator"
+                                                  : "suppressed");
         sl_jw_str(w, "evidence", j.suppressed ? j.suppressed : j.decided_by);
         sl_jw_obj_close(w);
     }

@@ -37,14 +37,14 @@ struct sl_flow_key {
 
 /* Flow flag bits (struct sl_flow.flags). */
 enum {
-    SL_FF_CLIENT_IS_A = 1u << 0,  /* the client (initiator) is key endpoint a */
+    SL_FF_CLIENT_IS_A = 1u << 0, /* the client (initiator) is key endpoint a */
     SL_FF_SEEN_TOSERVER = 1u << 1,
     SL_FF_SEEN_TOCLIENT = 1u << 2,
-    SL_FF_CLASSIFIED = 1u << 3,   /* nDPI is done with this flow (named it or gave up) */
-    SL_FF_ALERTED = 1u << 4,      /* the P2P session/indicator alert was written */
-    SL_FF_NDPI_SKIPPED = 1u << 5, /* no nDPI state was free when the flow started */
-    SL_FF_TEREDO_SHAPED = 1u << 6,/* a UDP payload carried an IPv6 packet (Teredo) */
-    SL_FF_GUESSED = 1u << 7,      /* nDPI's answer was a guess at give-up */
+    SL_FF_CLASSIFIED = 1u << 3,    /* nDPI is done with this flow (named it or gave up) */
+    SL_FF_ALERTED = 1u << 4,       /* the P2P session/indicator alert was written */
+    SL_FF_NDPI_SKIPPED = 1u << 5,  /* no nDPI state was free when the flow started */
+    SL_FF_TEREDO_SHAPED = 1u << 6, /* a UDP payload carried an IPv6 packet (Teredo) */
+    SL_FF_GUESSED = 1u << 7,       /* nDPI's answer was a guess at give-up */
     SL_FF_FIN_TOSERVER = 1u << 8,
     SL_FF_FIN_TOCLIENT = 1u << 9,
     SL_FF_RST = 1u << 10,

@@ -362,8 +362,8 @@ static int parse_value(struct parser *p)
     }
 }
 
-int sl_jsonc_parse(const char *buf, size_t len, struct sl_jdoc *doc, int *line, int *col,
-                   char *msg, size_t msglen)
+int sl_jsonc_parse(const char *buf, size_t len, struct sl_jdoc *doc, int *line, int *col, char *msg,
+                   size_t msglen)
 {
     struct parser p = {buf, len, 0, 1, 1, doc, msg, msglen, 0, 0, 0};
     memset(doc, 0, sizeof(*doc));

@@ -9,7 +9,15 @@
 
 #include <stddef.h>
 
-enum sl_jtype { SL_J_OBJECT, SL_J_ARRAY, SL_J_STRING, SL_J_NUMBER, SL_J_TRUE, SL_J_FALSE, SL_J_NULL };
+enum sl_jtype {
+    SL_J_OBJECT,
+    SL_J_ARRAY,
+    SL_J_STRING,
+    SL_J_NUMBER,
+    SL_J_TRUE,
+    SL_J_FALSE,
+    SL_J_NULL
+};
 
 struct sl_jnode {
     enum sl_jtype type;
@@ -30,8 +38,8 @@ struct sl_jdoc {
  * syntax error (trailing garbage, duplicate keys, depth over 16, bad
  * escapes or control characters in strings).  Free with sl_jsonc_free.
  */
-int sl_jsonc_parse(const char *buf, size_t len, struct sl_jdoc *doc, int *line, int *col,
-                   char *msg, size_t msglen);
+int sl_jsonc_parse(const char *buf, size_t len, struct sl_jdoc *doc, int *line, int *col, char *msg,
+                   size_t msglen);
 void sl_jsonc_free(struct sl_jdoc *doc);
 
 /* "an object", "a string", ... for messages. */

@@ -21,7 +21,7 @@ struct sl_jw {
     size_t len, cap;
     unsigned depth;
     bool first[SL_JW_MAX_DEPTH + 1]; /* no member written yet at this depth */
-    bool oom;                        /* an allocation failed: the event is lost (counted by caller) */
+    bool oom; /* an allocation failed: the event is lost (counted by caller) */
 };
 
 /* Start empty; the buffer grows as needed (amortised: reused across events). */
@@ -37,13 +37,15 @@ void sl_jw_arr_open(struct sl_jw *w, const char *key);
 void sl_jw_arr_close(struct sl_jw *w);
 
 /* Members (key NULL inside arrays). */
-void sl_jw_str(struct sl_jw *w, const char *key, const char *s);              /* trusted NUL-terminated UTF-8 */
-void sl_jw_strn(struct sl_jw *w, const char *key, const uint8_t *s, size_t n); /* any bytes, see below */
+void sl_jw_str(struct sl_jw *w, const char *key, const char *s); /* trusted NUL-terminated UTF-8 */
+void sl_jw_strn(struct sl_jw *w, const char *key, const uint8_t *s,
+                size_t n); /* any bytes, see below */
 void sl_jw_u64(struct sl_jw *w, const char *key, uint64_t v);
 void sl_jw_i64(struct sl_jw *w, const char *key, int64_t v);
 void sl_jw_bool(struct sl_jw *w, const char *key, bool v);
 void sl_jw_null(struct sl_jw *w, const char *key);
-void sl_jw_hex(struct sl_jw *w, const char *key, const uint8_t *s, size_t n); /* lowercase hex string */
+void sl_jw_hex(struct sl_jw *w, const char *key, const uint8_t *s,
+               size_t n); /* lowercase hex string */
 /* A fixed-point number: v / 10^decimals, e.g. (123456, 6) -> 0.123456. */
 void sl_jw_fixed(struct sl_jw *w, const char *key, int64_t v, unsigned decimals);
 

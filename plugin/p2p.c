@@ -82,7 +82,8 @@ void sl_p2p_judge(const struct sl_flow *f, struct sl_p2p_judgement *out)
         out->suppressed = "teredo";
         return;
     }
-    bool payload = f->confidence == NDPI_CONFIDENCE_DPI || f->confidence == NDPI_CONFIDENCE_DPI_CACHE;
+    bool payload =
+        f->confidence == NDPI_CONFIDENCE_DPI || f->confidence == NDPI_CONFIDENCE_DPI_CACHE;
     out->verdict = payload && !(f->flags & SL_FF_GUESSED) ? SL_P2P_SESSION : SL_P2P_INDICATOR;
 }
 
@@ -90,7 +91,8 @@ bool sl_p2p_teredo_shaped(const uint8_t *payload, uint32_t caplen)
 {
     struct sl_cur c = sl_cur_make(payload, caplen);
     if (sl_cur_peek(&c, 0) == 0 && sl_cur_peek(&c, 1) == 1) {
-        /* Authentication indication: type, id-len, auth-len, id, auth, nonce(8), confirmation(1). */
+        /* Authentication indication: type, id-len, auth-len, id, auth, nonce(8), confirmation(1).
+         */
         sl_cur_skip(&c, 2);
         uint8_t id_len = sl_cur_u8(&c);
         uint8_t auth_len = sl_cur_u8(&c);

@@ -57,9 +57,9 @@ int sluice_config_set(sluice_config *cfg, const char *assignment, sluice_error *
 
 /* Event types, for a sink's filter. */
 #define SLUICE_EVENT_ALERT 0x1u
-#define SLUICE_EVENT_FLOW 0x2u
+#define SLUICE_EVENT_FLOW  0x2u
 #define SLUICE_EVENT_STATS 0x4u
-#define SLUICE_EVENT_ALL 0x7u
+#define SLUICE_EVENT_ALL   0x7u
 
 typedef struct sluice_sink_ops {
     const char *name; /* "eve-file", "redis", ... for stats and errors */
@@ -98,12 +98,12 @@ int sluice_engine_add_sink(sluice_engine *eng, const sluice_sink_ops *ops, void 
 
 /* One captured packet. */
 typedef struct sluice_packet {
-    int64_t ts_sec;       /* capture time: seconds since the epoch */
-    uint32_t ts_usec;     /* and microseconds (0..999999) */
-    int linktype;         /* libpcap DLT_* value of its interface */
-    const uint8_t *data;  /* captured bytes, borrowed for the call */
-    uint32_t caplen;      /* captured length */
-    uint32_t wirelen;     /* length on the wire */
+    int64_t ts_sec;      /* capture time: seconds since the epoch */
+    uint32_t ts_usec;    /* and microseconds (0..999999) */
+    int linktype;        /* libpcap DLT_* value of its interface */
+    const uint8_t *data; /* captured bytes, borrowed for the call */
+    uint32_t caplen;     /* captured length */
+    uint32_t wirelen;    /* length on the wire */
 } sluice_packet;
 
 /*
@@ -137,18 +137,18 @@ void sluice_engine_reopen(sluice_engine *eng);
 
 /* Counters a host may read at any time (a snapshot; cheap). */
 typedef struct sluice_stats {
-    uint64_t packets;           /* packets given to sluice_engine_packet */
-    uint64_t bytes;             /* their wire length */
-    uint64_t decode_failed;     /* packets with no usable IP layer */
+    uint64_t packets;       /* packets given to sluice_engine_packet */
+    uint64_t bytes;         /* their wire length */
+    uint64_t decode_failed; /* packets with no usable IP layer */
     uint64_t flows_created;
     uint64_t flows_active;
     uint64_t flows_ended;
-    uint64_t flows_evicted;     /* ended early: the flow table was at its memory cap */
-    uint64_t ndpi_classified;   /* flows nDPI named (not unknown) */
-    uint64_t ndpi_state_full;   /* flows not inspected: ndpi.max_flows states in use */
+    uint64_t flows_evicted;   /* ended early: the flow table was at its memory cap */
+    uint64_t ndpi_classified; /* flows nDPI named (not unknown) */
+    uint64_t ndpi_state_full; /* flows not inspected: ndpi.max_flows states in use */
     uint64_t alerts;
-    uint64_t events;            /* events written (before sink filters) */
-    uint64_t events_undelivered;/* sink writes that failed */
+    uint64_t events;             /* events written (before sink filters) */
+    uint64_t events_undelivered; /* sink writes that failed */
 } sluice_stats;
 
 void sluice_engine_stats(const sluice_engine *eng, sluice_stats *out);

@@ -161,7 +161,8 @@ START_TEST(absurd_record_length)
     struct sl_capfile_pkt p;
     ck_assert_int_eq(sl_capfile_next(f, &p), 1);
     ck_assert_int_eq(sl_capfile_next(f, &p), -1);
-    ck_assert_ptr_nonnull(strstr(sl_capfile_error(f), "offset 44: record length 2147483648 exceeds"));
+    ck_assert_ptr_nonnull(
+        strstr(sl_capfile_error(f), "offset 44: record length 2147483648 exceeds"));
     ck_assert_ptr_nonnull(strstr(sl_capfile_error(f), path));
     sl_capfile_close(f);
 }
@@ -315,7 +316,7 @@ START_TEST(pcapng_two_link_types_and_resolutions)
     ng_block_end(&x, at);
     ng_epb(&x, 0, 1709294400123456789ull, "abcd", 4);
     ng_epb(&x, 1, (1709294400ull << 20) | (1u << 19), "xy", 20); /* + 0.5 s */
-    ng_epb(&x, 7, 0, "zz", 2);                                  /* unknown interface */
+    ng_epb(&x, 7, 0, "zz", 2);                                   /* unknown interface */
     /* a simple packet block: on interface 0 */
     ng_block_start(&x, 3, &at);
     b32(&x, 3);

@@ -95,8 +95,13 @@ START_TEST(base64_rfc4648)
 {
     static const struct {
         const char *in, *out;
-    } v[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-             {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+    } v[] = {{"", ""},
+             {"f", "Zg=="},
+             {"fo", "Zm8="},
+             {"foo", "Zm9v"},
+             {"foob", "Zm9vYg=="},
+             {"fooba", "Zm9vYmE="},
+             {"foobar", "Zm9vYmFy"}};
     for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         char out[16];
         unsigned n = sl_base64((const uint8_t *)v[i].in, (unsigned)strlen(v[i].in), out);

@@ -96,8 +96,7 @@ static const struct bad bad_configs[] = {
     {"{\"outputs.eve.types\": [\"alert\", \"dns\"]}",
      "t.json:1:23: option 'outputs.eve.types': unknown event type 'dns' (expected alert, flow, "
      "stats or all)"},
-    {"{\"flow.timeout.udp\": 30,\n}",
-     "t.json:2:1: syntax error: expected a member name in quotes"},
+    {"{\"flow.timeout.udp\": 30,\n}", "t.json:2:1: syntax error: expected a member name in quotes"},
     {"{\"flow.timeout.udp\": 30\n\"x\": 1}",
      "t.json:2:1: syntax error: expected ',' or '}' after object member"},
     {"[1, 2]", "t.json:1:1: the config must be an object, not an array"},
@@ -121,24 +120,15 @@ END_TEST
 START_TEST(set_every_option)
 {
     static const char *const sets[] = {
-        "sensor.name=edge-1",
-        "home_networks=10.0.0.0/8, fd00::/8",
-        "log.dir=/var/log/sluice",
-        "outputs.eve.enabled=false",
-        "outputs.eve.filename=-",
-        "outputs.eve.types=alert",
-        "flow.memcap=128MiB",
-        "flow.hash_size=4096",
-        "flow.timeout.tcp_new=10s",
-        "flow.timeout.tcp_established=1h",
-        "flow.timeout.tcp_closed=0",
-        "flow.timeout.udp=2m",
-        "flow.timeout.icmp=1d",
-        "flow.timeout.other=5",
-        "ndpi.max_packets=8",
-        "ndpi.max_flows=1024",
-        "alerts.indicators=no",
-        "stats.interval=30s",
+        "sensor.name=edge-1",        "home_networks=10.0.0.0/8, fd00::/8",
+        "log.dir=/var/log/sluice",   "outputs.eve.enabled=false",
+        "outputs.eve.filename=-",    "outputs.eve.types=alert",
+        "flow.memcap=128MiB",        "flow.hash_size=4096",
+        "flow.timeout.tcp_new=10s",  "flow.timeout.tcp_established=1h",
+        "flow.timeout.tcp_closed=0", "flow.timeout.udp=2m",
+        "flow.timeout.icmp=1d",      "flow.timeout.other=5",
+        "ndpi.max_packets=8",        "ndpi.max_flows=1024",
+        "alerts.indicators=no",      "stats.interval=30s",
     };
     for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
         ck_assert_msg(sl_config_set(&cfg, sets[i], &err) == 0, "%s: %s", sets[i], err.text);
@@ -210,8 +200,7 @@ START_TEST(sample_config_matches_the_table)
     /* ...and loading it gives the defaults. */
     struct sluice_config loaded;
     sl_config_defaults(&loaded);
-    ck_assert_msg(sl_config_load_buffer(&loaded, committed, len, path, &err) == 0, "%s",
-                  errline());
+    ck_assert_msg(sl_config_load_buffer(&loaded, committed, len, path, &err) == 0, "%s", errline());
     ck_assert_mem_eq(&loaded, &cfg, sizeof(cfg));
 }
 END_TEST
@@ -269,7 +258,8 @@ Suite *suite_config(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, both_nesting_styles_and_comments);
-    tcase_add_loop_test(tc, bad_config_errors, 0, (int)(sizeof(bad_configs) / sizeof(bad_configs[0])));
+    tcase_add_loop_test(tc, bad_config_errors, 0,
+                        (int)(sizeof(bad_configs) / sizeof(bad_configs[0])));
     tcase_add_test(tc, set_every_option);
     tcase_add_test(tc, set_errors);
     tcase_add_test(tc, sample_config_matches_the_table);

@@ -107,18 +107,20 @@ static size_t feed(double sec, uint32_t src, uint16_t sport, uint32_t dst, uint1
     } else {
         put16(l4 + 4, (uint16_t)(8 + plen));
     }
-    memcpy(l4 + l4len, payload, plen);
+    if (plen)
+        memcpy(l4 + l4len, payload, plen);
     size_t len = 14 + iplen;
-    sluice_packet p = {(int64_t)sec, (uint32_t)((sec - (int64_t)sec) * 1e6 + 0.5), 1,
-                       frame, (uint32_t)len, (uint32_t)len};
+    sluice_packet p = {
+        (int64_t)sec, (uint32_t)((sec - (int64_t)sec) * 1e6 + 0.5), 1, frame, (uint32_t)len,
+        (uint32_t)len};
     sluice_engine_packet(eng, &p);
     return len;
 }
 
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((c) << 8) | (d))
-#define CLIENT IP(192, 168, 1, 10)
-#define SERVER IP(203, 0, 113, 5)
-#define T0 1709294400.0 /* 2024-03-01T12:00:00Z */
+#define CLIENT         IP(192, 168, 1, 10)
+#define SERVER         IP(203, 0, 113, 5)
+#define T0             1709294400.0 /* 2024-03-01T12:00:00Z */
 
 static size_t count_type(const char *type)
 {
@@ -371,7 +373,8 @@ START_TEST(stats_event_counts_decode_failures_by_reason)
     json_t *evs = json_object_get(dec, "event");
     ck_assert_int_eq(json_integer_value(json_object_get(evs, "ethertype.unknown")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(evs, "ipv4.truncated")), 1);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(st, "flow"), "created")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(st, "flow"), "created")),
+                     1);
 }
 END_TEST
 

@@ -86,18 +86,21 @@ struct esc {
     bool valid;
 };
 
-#define E(s, o, v) {s, sizeof(s) - 1, o, v}
+#define E(s, o, v)                                                                                 \
+    {                                                                                              \
+        s, sizeof(s) - 1, o, v                                                                     \
+    }
 static const struct esc escapes[] = {
     E("plain", "\"plain\"", true),
     E("a\"b\\c", "\"a\\\"b\\\\c\"", true),
     E("nul\0x", "\"nul\\u0000x\"", true),
     E("\n\r\t\x01\x1f\x7f", "\"\\n\\r\\t\\u0001\\u001f\\u007f\"", true),
     E("caf\xc3\xa9", "\"caf\xc3\xa9\"", true),
-    E("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"", true),                 /* U+1F600 */
-    E("\xe2\x80\xa8", "\"\\u2028\"", true),                              /* line separator */
-    E("\xff", "\"\xef\xbf\xbd\"", false),                                /* never valid */
-    E("\xc3\x28", "\"\xef\xbf\xbd(\"", false),                           /* bad continuation */
-    E("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"", false),                /* overlong */
+    E("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"", true),                  /* U+1F600 */
+    E("\xe2\x80\xa8", "\"\\u2028\"", true),                               /* line separator */
+    E("\xff", "\"\xef\xbf\xbd\"", false),                                 /* never valid */
+    E("\xc3\x28", "\"\xef\xbf\xbd(\"", false),                            /* bad continuation */
+    E("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"", false),                 /* overlong */
     E("\xe0\x80\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", false), /* overlong */
     E("\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", false), /* surrogate */
     E("\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", false),

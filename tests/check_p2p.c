@@ -10,15 +10,14 @@
 
 START_TEST(list_is_the_p2p_protocols)
 {
-    static const uint16_t p2p[] = {NDPI_PROTOCOL_BITTORRENT, NDPI_PROTOCOL_EDONKEY,
-                                   NDPI_PROTOCOL_GNUTELLA,   NDPI_PROTOCOL_FASTTRACK,
+    static const uint16_t p2p[] = {NDPI_PROTOCOL_BITTORRENT,    NDPI_PROTOCOL_EDONKEY,
+                                   NDPI_PROTOCOL_GNUTELLA,      NDPI_PROTOCOL_FASTTRACK,
                                    NDPI_PROTOCOL_DIRECTCONNECT, NDPI_PROTOCOL_APPLEJUICE,
-                                   NDPI_PROTOCOL_STEALTHNET, NDPI_PROTOCOL_THUNDER,
-                                   NDPI_PROTOCOL_KONTIKI,    NDPI_PROTOCOL_OPENFT};
-    static const uint16_t not_p2p[] = {NDPI_PROTOCOL_UNKNOWN, NDPI_PROTOCOL_HTTP,
-                                       NDPI_PROTOCOL_DNS,     NDPI_PROTOCOL_TLS,
-                                       NDPI_PROTOCOL_TEREDO,  NDPI_PROTOCOL_FTP_DATA,
-                                       NDPI_PROTOCOL_SSH};
+                                   NDPI_PROTOCOL_STEALTHNET,    NDPI_PROTOCOL_THUNDER,
+                                   NDPI_PROTOCOL_KONTIKI,       NDPI_PROTOCOL_OPENFT};
+    static const uint16_t not_p2p[] = {
+        NDPI_PROTOCOL_UNKNOWN, NDPI_PROTOCOL_HTTP,     NDPI_PROTOCOL_DNS, NDPI_PROTOCOL_TLS,
+        NDPI_PROTOCOL_TEREDO,  NDPI_PROTOCOL_FTP_DATA, NDPI_PROTOCOL_SSH};
     for (unsigned i = 0; i < sizeof(p2p) / sizeof(p2p[0]); i++)
         ck_assert_ptr_nonnull(sl_p2p_lookup(p2p[i]));
     for (unsigned i = 0; i < sizeof(not_p2p) / sizeof(not_p2p[0]); i++)
@@ -100,7 +99,7 @@ START_TEST(teredo_shape)
     pkt[8 + 6] = 17; /* next header: UDP */
     ck_assert(sl_p2p_teredo_shaped(pkt, sizeof(pkt)));
     ck_assert(sl_p2p_teredo_shaped(pkt + 8, sizeof(pkt) - 8)); /* bare IPv6 */
-    ck_assert(!sl_p2p_teredo_shaped(pkt, sizeof(pkt) - 1));     /* length disagrees */
+    ck_assert(!sl_p2p_teredo_shaped(pkt, sizeof(pkt) - 1));    /* length disagrees */
     pkt[8] = 0x45;
     ck_assert(!sl_p2p_teredo_shaped(pkt, sizeof(pkt)));
     ck_assert(!sl_p2p_teredo_shaped(NULL, 0));

@@ -56,7 +56,8 @@ static size_t tcp_frame(int to_server, uint8_t flags, const uint8_t *payload, si
     tcp[12] = 0x50;
     tcp[13] = flags;
     tcp[14] = 0xff;
-    memcpy(tcp + 20, payload, plen);
+    if (plen)
+        memcpy(tcp + 20, payload, plen);
     return 14 + iplen;
 }
 
@@ -95,9 +96,8 @@ int main(void)
         uint8_t flags;
         const uint8_t *p;
         size_t n;
-    } script[] = {{1, 0x02, NULL, 0}, {0, 0x12, NULL, 0}, {1, 0x10, NULL, 0},
-                  {1, 0x18, hs, 68},  {0, 0x18, hs, 68},  {1, 0x11, NULL, 0},
-                  {0, 0x11, NULL, 0}};
+    } script[] = {{1, 0x02, NULL, 0}, {0, 0x12, NULL, 0}, {1, 0x10, NULL, 0}, {1, 0x18, hs, 68},
+                  {0, 0x18, hs, 68},  {1, 0x11, NULL, 0}, {0, 0x11, NULL, 0}};
     for (unsigned i = 0; i < sizeof(script) / sizeof(script[0]); i++) {
         size_t len = tcp_frame(script[i].to_server, script[i].flags, script[i].p, script[i].n);
         sluice_packet p = {1700000000 + i, 0, 1, frame, (uint32_t)len, (uint32_t)len};

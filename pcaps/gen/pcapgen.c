@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define BASE_TIME 1709294400ull /* 2024-03-01T12:00:00Z */
-#define MSS 1460
+#define MSS       1460
 
 enum link { L_ETH, L_VLAN, L_QINQ, L_SLL, L_RAW };
 
@@ -181,10 +181,10 @@ static void emit_ip(struct out *o, const struct addr *src, const struct addr *ds
     }
     case L_SLL:
         memset(frame, 0, 16);
-        put16(frame, 0);         /* packet type: to us */
-        put16(frame + 2, 1);     /* ARPHRD_ETHER */
-        put16(frame + 4, 6);     /* address length */
-        frame[6] = 0x02;         /* address */
+        put16(frame, 0);     /* packet type: to us */
+        put16(frame + 2, 1); /* ARPHRD_ETHER */
+        put16(frame + 4, 6); /* address length */
+        frame[6] = 0x02;     /* address */
         put16(frame + 14, ethertype);
         n = 16;
         break;
@@ -404,8 +404,14 @@ static void gen_bt(const char *dir, const char *name, enum link link, int family
     struct out o = open_out(dir, name, link);
     uint8_t ih[20];
     fill_hash(ih, hash0);
-    struct bt_spec sp = {ih, (const uint8_t *)"-qB4650-a1b2c3d4e5f6", (const uint8_t *)"-TR3000-z9y8x7w6v5u4",
-                         (const uint8_t *)"qBittorrent/4.6.5", 17, "Transmission 3.00", up, down};
+    struct bt_spec sp = {ih,
+                         (const uint8_t *)"-qB4650-a1b2c3d4e5f6",
+                         (const uint8_t *)"-TR3000-z9y8x7w6v5u4",
+                         (const uint8_t *)"qBittorrent/4.6.5",
+                         17,
+                         "Transmission 3.00",
+                         up,
+                         down};
     if (family == 6)
         bt_conversation(&o, v6(0xfd00, 1, 0x10), 51413, v6(0x2001, 0xdb8, 5), 6881, &sp);
     else
@@ -550,8 +556,8 @@ static void gen_dns(const char *dir)
     udp(&o, &c, 53000, &s, 53, q, n);
     put16(q + 2, 0x8180); /* response, no error */
     put16(q + 6, 1);
-    static const uint8_t answer[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4,
-                                     203, 0, 113, 80};
+    static const uint8_t answer[] = {0xc0, 0x0c, 0, 1, 0,   1, 0,   0,
+                                     0x0e, 0x10, 0, 4, 203, 0, 113, 80};
     memcpy(q + n, answer, sizeof(answer));
     udp(&o, &s, 53, &c, 53000, q, n + sizeof(answer));
     close_out(&o);
@@ -561,7 +567,8 @@ static void gen_dns(const char *dir)
 static size_t krpc(uint8_t *out, const char *fmt, const uint8_t *id, const uint8_t *hash,
                    const char *t)
 {
-    /* fmt uses %I for the 20-byte node id, %H for the info_hash, %T for the 2-byte transaction id. */
+    /* fmt uses %I for the 20-byte node id, %H for the info_hash, %T for the 2-byte transaction id.
+     */
     size_t n = 0;
     for (const char *f = fmt; *f; f++) {
         if (*f == '%' && f[1]) {
@@ -591,9 +598,15 @@ static void gen_dht(const char *dir)
         size_t n;
         switch (k) {
         case 0:
-            n = krpc(m, "d1:ad2:id20:%Ie1:q4:ping1:t2:%T1:v4:UT\x01\x02" "1:y1:qe", me, ih, t);
+            n = krpc(m,
+                     "d1:ad2:id20:%Ie1:q4:ping1:t2:%T1:v4:UT\x01\x02"
+                     "1:y1:qe",
+                     me, ih, t);
             udp(&o, &c, 51413, &s, 6881, m, n);
-            n = krpc(m, "d1:rd2:id20:%Ie1:t2:%T1:v4:LT\x01\x02" "1:y1:re", node, ih, t);
+            n = krpc(m,
+                     "d1:rd2:id20:%Ie1:t2:%T1:v4:LT\x01\x02"
+                     "1:y1:re",
+                     node, ih, t);
             udp(&o, &s, 6881, &c, 51413, m, n);
             break;
         case 1:
@@ -608,8 +621,8 @@ static void gen_dht(const char *dir)
             /* values: two compact peers (6 bytes each) */
             n = krpc(m, "d1:rd2:id20:%I5:token8:tok12345", node, ih, t);
             n += (size_t)sprintf((char *)m + n, "6:values");
-            static const uint8_t peers[] = {'l', '6', ':', 198, 51, 100, 9, 0x1a, 0xe1,
-                                            '6', ':', 203, 0, 113, 77, 0xc8, 0xd5, 'e'};
+            static const uint8_t peers[] = {'l', '6', ':', 198, 51,  100, 9,    0x1a, 0xe1,
+                                            '6', ':', 203, 0,   113, 77,  0xc8, 0xd5, 'e'};
             memcpy(m + n, peers, sizeof(peers));
             n += sizeof(peers);
             n += krpc(m + n, "e1:t2:%T1:y1:re", node, ih, t);
@@ -617,10 +630,11 @@ static void gen_dht(const char *dir)
             break;
         }
         default:
-            n = krpc(m,
-                     "d1:ad2:id20:%I12:implied_porti1e9:info_hash20:%H4:porti51413e5:token8:tok12345"
-                     "e1:q13:announce_peer1:t2:%T1:y1:qe",
-                     me, ih, t);
+            n = krpc(
+                m,
+                "d1:ad2:id20:%I12:implied_porti1e9:info_hash20:%H4:porti51413e5:token8:tok12345"
+                "e1:q13:announce_peer1:t2:%T1:y1:qe",
+                me, ih, t);
             udp(&o, &c, 51413, &s, 6881, m, n);
             n = krpc(m, "d1:rd2:id20:%Ie1:t2:%T1:y1:re", node, ih, t);
             udp(&o, &s, 6881, &c, 51413, m, n);
@@ -635,8 +649,14 @@ static void gen_mixed(const char *dir)
     struct out o = open_out(dir, "mixed.pcap", L_ETH);
     uint8_t ih[20];
     fill_hash(ih, 0x01);
-    struct bt_spec sp = {ih, (const uint8_t *)"-qB4650-a1b2c3d4e5f6", (const uint8_t *)"-TR3000-z9y8x7w6v5u4",
-                         (const uint8_t *)"qBittorrent/4.6.5", 17, "Transmission 3.00", 16, 4};
+    struct bt_spec sp = {ih,
+                         (const uint8_t *)"-qB4650-a1b2c3d4e5f6",
+                         (const uint8_t *)"-TR3000-z9y8x7w6v5u4",
+                         (const uint8_t *)"qBittorrent/4.6.5",
+                         17,
+                         "Transmission 3.00",
+                         16,
+                         4};
     https_conversation(&o);
     bt_conversation(&o, v4(192, 168, 1, 10), 51413, v4(203, 0, 113, 5), 6881, &sp);
     http_download(&o);
@@ -648,12 +668,18 @@ static void gen_hostile(const char *dir)
     struct out o = open_out(dir, "hostile-peerid.pcap", L_ETH);
     uint8_t ih[20];
     fill_hash(ih, 0x61);
-    static const uint8_t evil_id[20] = {'-', 'q', 'B', '4', '6', '5', '0', '-', 0x00, 0x01,
-                                        0x1b, '"',  '\\', 0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80, 'z'};
-    static const uint8_t evil_v[] = {'e', 'v', 'i', 'l', 0x00, 0x1b, '"', '\\', 0xff, 0xc3, 0x28,
-                                     0xe2, 0x80, 0xa8};
-    struct bt_spec sp = {ih, evil_id, (const uint8_t *)"-TR3000-z9y8x7w6v5u4", evil_v,
-                         sizeof(evil_v), "Transmission 3.00", 1, 1};
+    static const uint8_t evil_id[20] = {'-',  'q', 'B',  '4',  '6',  '5',  '0',  '-',  0x00, 0x01,
+                                        0x1b, '"', '\\', 0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80, 'z'};
+    static const uint8_t evil_v[] = {'e',  'v',  'i',  'l',  0x00, 0x1b, '"',
+                                     '\\', 0xff, 0xc3, 0x28, 0xe2, 0x80, 0xa8};
+    struct bt_spec sp = {ih,
+                         evil_id,
+                         (const uint8_t *)"-TR3000-z9y8x7w6v5u4",
+                         evil_v,
+                         sizeof(evil_v),
+                         "Transmission 3.00",
+                         1,
+                         1};
     bt_conversation(&o, v4(192, 168, 1, 66), 40000, v4(203, 0, 113, 66), 6881, &sp);
     close_out(&o);
 }
@@ -669,7 +695,11 @@ static void gen_scan(const char *dir)
             sizeof(probe) - 1);
     }
     for (int i = 0; i < 300; i++) {
-        struct conv cv = {&o, c, v4(203, 0, 113, 200), (uint16_t)(30000 + i), (uint16_t)(1 + i),
+        struct conv cv = {&o,
+                          c,
+                          v4(203, 0, 113, 200),
+                          (uint16_t)(30000 + i),
+                          (uint16_t)(1 + i),
                           {5000u + (uint32_t)i, 0}};
         tcp_seg(&cv, 0, F_SYN, NULL, 0);
     }
