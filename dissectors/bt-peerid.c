@@ -6,7 +6,7 @@
  *                   version characters, dashes around them.
  *   Shadow style    "S58B-----..." : one letter, up to five version characters
  *                   from a base-64-like alphabet, then dashes.
- *   Mainline style  "M4-3-6--..." : 'M' then major-minor-tiny separated by dashes.
+ *   Mainline style  "M4-3-6--..." : 'M' then major-minor-tiny, each followed by a dash.
  * The peer_id is hostile bytes: everything is read through the cursor and the
  * version text is built only from characters checked to be digits/letters.
  */
@@ -195,8 +195,6 @@ static bool decode_mainline(const uint8_t id[20], struct sl_bt_client *out)
             return false;
         parts[i] = v;
     }
-    if (sl_cur_peek(&c, 0) != '-')
-        return false;
     out->style = "mainline";
     snprintf(out->name, sizeof(out->name), "BitTorrent (Mainline)");
     snprintf(out->version, sizeof(out->version), "%d.%d.%d", parts[0], parts[1], parts[2]);

@@ -66,6 +66,8 @@ static const struct opt opts[] = {
      "Packets of a flow given to nDPI before its guess is taken."},
     {"ndpi.max_flows", T_UINT, F(ndpi_max_flows), "65536", 16, 1u << 24,
      "Flows being classified at once; nDPI state is freed once a flow is classified."},
+    {"p2p.max_flows", T_UINT, F(p2p_max_flows), "4096", 16, 1u << 20,
+     "Flows followed by sluice's own P2P dissectors at once (about 2.5 KiB each)."},
     {"alerts.indicators", T_BOOL, F(alert_indicators), "true", 0, 0,
      "Write low-severity P2P indicator alerts (hostname, SNI, port guesses)."},
     {"stats.interval", T_DURATION, F(stats_interval), "0", 0, 86400,

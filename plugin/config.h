@@ -50,6 +50,7 @@ struct sluice_config {
 
     uint32_t ndpi_max_packets; /* ndpi.max_packets: give up classifying after this many */
     uint32_t ndpi_max_flows;   /* ndpi.max_flows: flows with nDPI state at one time */
+    uint32_t p2p_max_flows;    /* p2p.max_flows: flows with dissector state at one time */
 
     bool alert_indicators;   /* alerts.indicators: emit low-severity P2P indicator alerts */
     uint32_t stats_interval; /* stats.interval: seconds between stats events; 0 = at end only */

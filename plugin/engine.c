@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "bt-wire.h"
 #include "engine.h"
 
 #define US_PER_SEC 1000000LL
@@ -59,6 +60,7 @@ sluice_engine *sluice_engine_new(const sluice_config *cfg, uint64_t run_id, slui
         free(e);
         return NULL;
     }
+    sl_dissect_pool_init(&e->dissect, cfg->p2p_max_flows);
     e->timeout_us[SL_FC_TCP_NEW] = cfg->timeout_tcp_new * US_PER_SEC;
     e->timeout_us[SL_FC_TCP_EST] = cfg->timeout_tcp_est * US_PER_SEC;
     e->timeout_us[SL_FC_TCP_CLOSED] = cfg->timeout_tcp_closed * US_PER_SEC;
@@ -133,7 +135,11 @@ static void end_flow(struct sluice_engine *e, struct sl_flow *f, enum sl_end_rea
         if (j.verdict != SL_P2P_NONE)
             sl_event_p2p_alert(e, f, &j, NULL);
     }
+    /* A handshake seen one way only is still reported, at the end. */
+    if (sl_dissect_bt_handshake(f) && !(f->flags & SL_FF_BT_REPORTED))
+        sl_event_bt_handshake(e, f, NULL);
     sl_event_flow(e, f, why);
+    sl_dissect_end(&e->dissect, f);
     e->c.flows_ended++;
     if (why == SL_END_FORCED)
         e->c.flows_evicted++;
@@ -251,6 +257,34 @@ static void count_l4(struct sluice_engine *e, const struct sl_packet *pkt)
         e->c.fragments++;
 }
 
+/*
+ * sluice's own dissectors see the segment before nDPI does, so an alert raised
+ * at this packet already carries what the handshake says.
+ */
+static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
+                    int dir)
+{
+    bool had_state = f->bt != NULL;
+    if (!sl_dissect_tcp(&e->dissect, f, pkt, dir)) {
+        if (!had_state && f->bt)
+            e->c.bt_flows++;
+        return;
+    }
+    if (!had_state)
+        e->c.bt_flows++;
+    e->c.bt_handshakes++;
+    /* A handshake is payload evidence of its own, whatever nDPI says or missed. */
+    if (!(f->flags & SL_FF_ALERTED)) {
+        struct sl_p2p_judgement j;
+        sl_p2p_judge(f, &j);
+        if (j.verdict == SL_P2P_SESSION && !strcmp(j.decided_by, "handshake"))
+            sl_event_p2p_alert(e, f, &j, pkt);
+    }
+    /* Both handshakes seen: the one event that names the torrent and both clients. */
+    if (f->bt->dir[0].handshake && f->bt->dir[1].handshake && !(f->flags & SL_FF_BT_REPORTED))
+        sl_event_bt_handshake(e, f, pkt);
+}
+
 static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
 {
     if (pkt->l4proto == 17 && sl_p2p_teredo_shaped(pkt->payload, pkt->payload_caplen))
@@ -265,7 +299,7 @@ static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl
         e->c.ndpi_guessed++;
     struct sl_p2p_judgement j;
     sl_p2p_judge(f, &j);
-    if (j.verdict != SL_P2P_NONE)
+    if (j.verdict != SL_P2P_NONE && !(f->flags & SL_FF_ALERTED))
         sl_event_p2p_alert(e, f, &j, pkt);
     else if (j.suppressed)
         e->c.p2p_suppressed_teredo++;
@@ -340,6 +374,8 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
     }
     sl_flow_touch(e->flows, f, class_of(f));
 
+    if (pkt.l4proto == 6 && pkt.payload_len)
+        dissect(e, f, &pkt, dir);
     if (f->ndpi)
         classify(e, f, &pkt);
     expire(e, EXPIRE_BUDGET);
@@ -407,8 +443,10 @@ void sluice_engine_free(sluice_engine *e)
     while ((f = sl_flow_any(e->flows))) {
         if (f->ndpi)
             sl_classify_giveup(e->cls, f);
+        sl_dissect_end(&e->dissect, f);
         sl_flow_remove(e->flows, f);
     }
+    sl_dissect_pool_free(&e->dissect);
     sl_classifier_free(e->cls);
     sl_flow_table_free(e->flows);
     sl_jw_free(&e->jw);

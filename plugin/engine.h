@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "config.h"
 #include "decode.h"
+#include "dissect.h"
 #include "flow.h"
 #include "jw.h"
 #include "p2p.h"
@@ -34,6 +35,7 @@ struct sl_counters {
     uint64_t tcp_reused; /* a SYN on a closed flow's tuple started a new flow */
     uint64_t ndpi_classified, ndpi_unknown, ndpi_guessed, ndpi_state_full;
     uint64_t p2p_sessions, p2p_indicators, p2p_suppressed_teredo;
+    uint64_t bt_flows, bt_handshakes;
     uint64_t alerts, events, events_undelivered, events_oom;
     uint64_t clock_backwards; /* packets older than the engine's clock */
 };
@@ -43,6 +45,7 @@ struct sluice_engine {
     uint64_t run_id, event_seq;
     struct sl_flow_table *flows;
     struct sl_classifier *cls;
+    struct sl_dissect_pool dissect;
     struct sl_sink sinks[SL_MAX_SINKS];
     unsigned nsinks;
     struct sl_jw jw;
@@ -55,13 +58,16 @@ struct sluice_engine {
     uint64_t pcap_cnt;
     struct sl_counters c;
     /* Alerts by signature: one slot per P2P table row, session and indicator. */
-    uint64_t alerts_session[32], alerts_indicator[32];
+    uint64_t alerts_session[32], alerts_indicator[32], alerts_bt_handshake;
 };
 
 /* event.c */
 void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
                         const struct sl_p2p_judgement *j, const struct sl_packet *pkt);
 void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end_reason why);
+/* The BitTorrent handshake alert: info_hash, peer ids and clients of a peer-wire flow. */
+void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
+                           const struct sl_packet *pkt);
 void sl_event_stats(struct sluice_engine *e);
 /* Format microseconds since the epoch as EVE does: 2024-03-01T12:00:00.000000+0000. */
 #define SL_TS_LEN 64

@@ -14,6 +14,8 @@
 
 #include <ndpi_api.h>
 
+#include "bt-peerid.h"
+#include "bt-wire.h"
 #include "community_id.h"
 #include "engine.h"
 
@@ -108,7 +110,9 @@ static void lower(const char *in, char *out, size_t n)
 static void app_proto_of(struct sluice_engine *e, const struct sl_flow *f, char *out, size_t n)
 {
     const struct sl_p2p_proto *p = sl_p2p_lookup(f->app_proto);
-    if (p && f->master_proto == NDPI_PROTOCOL_UNKNOWN)
+    if (f->app_proto == NDPI_PROTOCOL_UNKNOWN && sl_dissect_bt_handshake(f))
+        snprintf(out, n, "bittorrent"); /* sluice's dissector knows before (or without) nDPI */
+    else if (p && f->master_proto == NDPI_PROTOCOL_UNKNOWN)
         snprintf(out, n, "%s", p->name);
     else if (f->master_proto != NDPI_PROTOCOL_UNKNOWN)
         lower(sl_classify_proto_name(e->cls, f->master_proto), out, n);
@@ -275,6 +279,65 @@ static void mitre(struct sl_jw *w)
     sl_jw_obj_close(w);
 }
 
+/* Untrusted bytes as a string (invalid UTF-8 shown as U+FFFD), with a hex twin when lossy. */
+static void untrusted(struct sl_jw *w, const char *key, const char *hex_key, const uint8_t *s,
+                      size_t n)
+{
+    sl_jw_strn(w, key, s, n);
+    if (!sl_jw_utf8_valid(s, n))
+        sl_jw_hex(w, hex_key, s, n);
+}
+
+/* One side of a BitTorrent peer-wire flow: what its handshakes said, what it sent. */
+static void bt_side(struct sl_jw *w, const char *key, const struct sl_bt_dir *d)
+{
+    if (!d->handshake && !d->messages)
+        return; /* nothing seen from this side yet */
+    sl_jw_obj_open(w, key);
+    if (d->handshake) {
+        /* peer_id is 20 arbitrary bytes: always in hex too, the text is for people. */
+        sl_jw_strn(w, "peer_id", d->hs.peer_id, sizeof(d->hs.peer_id));
+        sl_jw_hex(w, "peer_id_hex", d->hs.peer_id, sizeof(d->hs.peer_id));
+        struct sl_bt_client cl;
+        if (sl_bt_client_from_peer_id(d->hs.peer_id, &cl)) {
+            sl_jw_str(w, "client", cl.name);
+            if (cl.version[0])
+                sl_jw_str(w, "client_version", cl.version);
+        }
+        sl_jw_hex(w, "reserved", d->hs.reserved, sizeof(d->hs.reserved));
+        sl_jw_bool(w, "extensions", SL_BT_SUPPORTS_EXTENSIONS(&d->hs));
+        sl_jw_bool(w, "dht", SL_BT_SUPPORTS_DHT(&d->hs));
+    }
+    if (d->ext_handshake) {
+        if (d->v_len)
+            untrusted(w, "ext_client", "ext_client_hex", d->v, d->v_len);
+        if (d->listen_port)
+            sl_jw_u64(w, "listen_port", d->listen_port);
+    }
+    sl_jw_u64(w, "messages", d->messages);
+    sl_jw_u64(w, "pieces", d->pieces);
+    sl_jw_u64(w, "piece_bytes", d->piece_bytes);
+    sl_jw_obj_close(w);
+}
+
+static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
+{
+    struct sl_jw *w = &e->jw;
+    const struct sl_bt_flow *bt = f->bt;
+    if (!bt || !(bt->dir[0].handshake || bt->dir[1].handshake))
+        return;
+    sl_jw_obj_open(w, "bittorrent");
+    sl_jw_hex(w, "info_hash", sl_bt_info_hash(bt), 20);
+    if (bt->dir[0].handshake && bt->dir[1].handshake &&
+        memcmp(bt->dir[0].hs.info_hash, bt->dir[1].hs.info_hash, 20) != 0)
+        sl_jw_hex(w, "info_hash_server", bt->dir[1].hs.info_hash, 20);
+    bt_side(w, "client", &bt->dir[0]);
+    bt_side(w, "server", &bt->dir[1]);
+    if (bt->gaps)
+        sl_jw_u64(w, "gaps", bt->gaps);
+    sl_jw_obj_close(w);
+}
+
 void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
                         const struct sl_p2p_judgement *j, const struct sl_packet *pkt)
 {
@@ -320,8 +383,39 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
     sl_jw_str(w, "detection", session ? "session" : "indicator");
     sl_jw_str(w, "confidence", session ? "high" : "low");
     sl_jw_str(w, "evidence", j->decided_by);
+    bt_object(e, f);
     sl_jw_obj_close(w);
     ndpi_object(e, f);
+    flow_object(e, f, NULL);
+    emit(e, SLUICE_EVENT_ALERT);
+}
+
+void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
+                           const struct sl_packet *pkt)
+{
+    ((struct sl_flow *)f)->flags |= SL_FF_BT_REPORTED;
+    e->c.alerts++;
+    e->alerts_bt_handshake++;
+    struct sl_jw *w = &e->jw;
+    header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
+    sl_jw_obj_open(w, "alert");
+    sl_jw_str(w, "action", "allowed");
+    sl_jw_u64(w, "gid", 1);
+    sl_jw_u64(w, "signature_id", SL_SID_BT_HANDSHAKE);
+    sl_jw_u64(w, "rev", 1);
+    sl_jw_str(w, "signature", "SLUICE P2P BitTorrent handshake with info_hash");
+    sl_jw_str(w, "category", "Potential Corporate Privacy Violation");
+    sl_jw_u64(w, "severity", 3);
+    mitre(w);
+    sl_jw_obj_close(w);
+    sl_jw_obj_open(w, "p2p");
+    sl_jw_str(w, "protocol", "bittorrent");
+    sl_jw_str(w, "category", "file-sharing");
+    sl_jw_str(w, "detection", "session");
+    sl_jw_str(w, "confidence", "high");
+    sl_jw_str(w, "evidence", "handshake");
+    bt_object(e, f);
+    sl_jw_obj_close(w);
     flow_object(e, f, NULL);
     emit(e, SLUICE_EVENT_ALERT);
 }
@@ -377,6 +471,7 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
                   : j.verdict == SL_P2P_INDICATOR ? "indicator"
                                                   : "suppressed");
         sl_jw_str(w, "evidence", j.suppressed ? j.suppressed : j.decided_by);
+        bt_object(e, f);
         sl_jw_obj_close(w);
     }
     emit(e, SLUICE_EVENT_FLOW);
@@ -437,6 +532,11 @@ void sl_event_stats(struct sluice_engine *e)
     sl_jw_u64(w, "sessions", c->p2p_sessions);
     sl_jw_u64(w, "indicators", c->p2p_indicators);
     sl_jw_u64(w, "suppressed_teredo", c->p2p_suppressed_teredo);
+    sl_jw_u64(w, "bittorrent_flows", c->bt_flows);
+    sl_jw_u64(w, "bittorrent_handshakes", c->bt_handshakes);
+    sl_jw_u64(w, "states_in_use", e->dissect.in_use);
+    sl_jw_u64(w, "state_full", e->dissect.full);
+    sl_jw_u64(w, "bytes_per_state", sl_dissect_state_size());
     sl_jw_obj_close(w);
 
     sl_jw_obj_open(w, "alerts");
@@ -454,6 +554,11 @@ void sl_event_stats(struct sluice_engine *e)
             snprintf(sid, sizeof(sid), "%u", t[i].sid_indicator);
             sl_jw_u64(w, sid, e->alerts_indicator[i]);
         }
+    }
+    if (e->alerts_bt_handshake) {
+        char sid[16];
+        snprintf(sid, sizeof(sid), "%u", SL_SID_BT_HANDSHAKE);
+        sl_jw_u64(w, sid, e->alerts_bt_handshake);
     }
     sl_jw_obj_close(w);
     sl_jw_obj_close(w);

@@ -49,9 +49,12 @@ enum {
     SL_FF_FIN_TOCLIENT = 1u << 9,
     SL_FF_RST = 1u << 10,
     SL_FF_ICMP_ONEWAY = 1u << 11,
+    SL_FF_BT_REPORTED = 1u << 12, /* the BitTorrent handshake alert was written */
+    SL_FF_P2P_SKIPPED = 1u << 13, /* a dissector matched but no state was free */
 };
 
 struct sl_ndpi_slot;
+struct sl_bt_flow;
 
 struct sl_flow {
     struct sl_flow_key key;
@@ -64,10 +67,12 @@ struct sl_flow {
     uint16_t master_proto, app_proto; /* nDPI's verdict */
     uint8_t confidence;               /* ndpi_confidence_t */
     uint8_t in_use;
+    uint8_t probes; /* payload segments a dissector looked at without recognising them */
     int64_t first_us, last_us;
     uint64_t pkts[2], bytes[2], payload[2]; /* [0] toserver, [1] toclient; bytes are IP bytes */
     uint64_t flow_id;
     struct sl_ndpi_slot *ndpi; /* nDPI's per-flow state while classifying, else NULL */
+    struct sl_bt_flow *bt;     /* BitTorrent wire state, from a bounded pool, or NULL */
 };
 
 struct sl_flow_table;

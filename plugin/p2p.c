@@ -10,12 +10,15 @@
  *   an indicator.
  * - nDPI 4.2 calls some Teredo relay traffic (IPv6 in UDP) BitTorrent: a flow
  *   whose UDP payload carried IPv6 packets is not a P2P session.
+ * And where nDPI says nothing, a BitTorrent handshake parsed by sluice's own
+ * dissector is payload evidence of a session ("handshake").
  */
 #include <stddef.h>
 
 #include <ndpi_api.h>
 
 #include "cursor.h"
+#include "dissect.h"
 #include "p2p.h"
 
 /* Signature ids: 2290000 + n sessions, 2291000 + n indicators (alerts/README.md lists them). */
@@ -56,8 +59,15 @@ void sl_p2p_judge(const struct sl_flow *f, struct sl_p2p_judgement *out)
     out->proto = sl_p2p_lookup(f->app_proto);
     out->decided_by = NULL;
     out->suppressed = NULL;
-    if (!out->proto)
+    if (!out->proto) {
+        /* nDPI missed it (Message Stream Encryption first, say), a handshake did not. */
+        if (sl_dissect_bt_handshake(f)) {
+            out->proto = sl_p2p_lookup(NDPI_PROTOCOL_BITTORRENT);
+            out->verdict = SL_P2P_SESSION;
+            out->decided_by = "handshake";
+        }
         return;
+    }
 
     if (f->master_proto != NDPI_PROTOCOL_UNKNOWN && !sl_p2p_lookup(f->master_proto)) {
         out->verdict = SL_P2P_INDICATOR;

@@ -10,6 +10,9 @@
 
 #include "flow.h"
 
+/* Alerts from sluice's own dissectors (2292000 + n). */
+#define SL_SID_BT_HANDSHAKE 2292001
+
 struct sl_p2p_proto {
     uint16_t ndpi_id;       /* NDPI_PROTOCOL_* */
     const char *name;       /* stable lower-case name in events: "bittorrent" */

@@ -310,7 +310,8 @@ START_TEST(bittorrent_alert_when_classified_not_at_flow_end)
     feed(T0 + 0.03, CLIENT, 51413, SERVER, 6881, 6, 0x18, hs, sizeof(hs));
     bt_handshake(hs, 'B');
     feed(T0 + 0.04, SERVER, 6881, CLIENT, 51413, 6, 0x18, hs, sizeof(hs));
-    ck_assert_uint_eq(count_type("alert"), 1);
+    /* The session alert at the first handshake, the handshake alert once both are seen. */
+    ck_assert_uint_eq(count_type("alert"), 2);
     ck_assert_uint_eq(count_type("flow"), 0); /* the flow has not ended */
     json_t *ev = nth_of_type("alert", 0);
     json_t *alert = json_object_get(ev, "alert");
@@ -321,6 +322,20 @@ START_TEST(bittorrent_alert_when_classified_not_at_flow_end)
     json_t *p2p = json_object_get(ev, "p2p");
     ck_assert_str_eq(json_string_value(json_object_get(p2p, "protocol")), "bittorrent");
     ck_assert_str_eq(json_string_value(json_object_get(p2p, "detection")), "session");
+    json_t *bt = json_object_get(p2p, "bittorrent");
+    ck_assert_str_eq(json_string_value(json_object_get(bt, "info_hash")),
+                     "abababababababababababababababababababab");
+    json_t *cl = json_object_get(bt, "client");
+    ck_assert_str_eq(json_string_value(json_object_get(cl, "peer_id")), "-qB4650-AAAAAAAAAAAA");
+    ck_assert_str_eq(json_string_value(json_object_get(cl, "client")), "qBittorrent");
+    ck_assert_ptr_null(json_object_get(bt, "server")); /* its handshake has not come yet */
+    json_t *hsa = nth_of_type("alert", 1);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(hsa, "alert"), "signature_id")),
+        2292001);
+    json_t *srv =
+        json_object_get(json_object_get(json_object_get(hsa, "p2p"), "bittorrent"), "server");
+    ck_assert_str_eq(json_string_value(json_object_get(srv, "peer_id")), "-qB4650-BBBBBBBBBBBB");
     ck_assert_str_eq(str_at(ev, "app_proto"), "bittorrent");
     ck_assert_str_eq(str_at(ev, "src_ip"), "192.168.1.10");
     ck_assert_int_eq(json_integer_value(json_object_get(ev, "dest_port")), 6881);
@@ -334,7 +349,7 @@ START_TEST(bittorrent_alert_when_classified_not_at_flow_end)
                      json_integer_value(json_object_get(ev, "flow_id")));
     ck_assert_str_eq(str_at(fl, "community_id"), str_at(ev, "community_id"));
     ck_assert(json_is_true(json_object_get(json_object_get(fl, "flow"), "alerted")));
-    ck_assert_uint_eq(count_type("alert"), 1); /* no second alert at flow end */
+    ck_assert_uint_eq(count_type("alert"), 2); /* nothing more at flow end */
 }
 END_TEST
 

@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evecheck  # noqa: E402
 
-BT_SESSION, BT_INDICATOR = 2290001, 2291001
+BT_SESSION, BT_INDICATOR, BT_HANDSHAKE = 2290001, 2291001, 2292001
 
 
 def community_id(proto, saddr, daddr, sport, dport):
@@ -58,13 +58,16 @@ def check_common(c):
         c.check(s["alerts"]["total"] == len(c.of("alert")), "stats.alerts.total disagrees")
 
 
-def expect_bt_session(c, client, server, ports, vlan=None, pieces=(2, 1)):
+def expect_bt_session(c, client, server, ports, vlan=None, pieces=(2, 1), info_hash=None,
+                      peer_ids=("-qB4650-a1b2c3d4e5f6", "-TR3000-z9y8x7w6v5u4")):
+    """A BitTorrent session: the session alert at the first handshake, the handshake alert
+    naming the torrent and both clients, and a flow event counting the pieces exactly."""
     alerts = c.of("alert")
-    c.check(len(alerts) == 1, "expected 1 alert, got %d" % len(alerts))
-    if not alerts:
+    sids = [a["alert"]["signature_id"] for a in alerts]
+    c.check(sids == [BT_SESSION, BT_HANDSHAKE], "alerts %s, expected [%d, %d]" % (sids, BT_SESSION, BT_HANDSHAKE))
+    if len(alerts) != 2:
         return
-    a = alerts[0]
-    c.check(a["alert"]["signature_id"] == BT_SESSION, "signature %s" % a["alert"]["signature_id"])
+    a, h = alerts
     got = (a["src_ip"], a["dest_ip"]) + ((a["src_port"], a["dest_port"]) if ports else ())
     c.check(got == (client, server) + (ports or ()),
             "alert endpoints %s:%s -> %s:%s" % (a["src_ip"], a["src_port"], a["dest_ip"], a["dest_port"]))
@@ -77,20 +80,30 @@ def expect_bt_session(c, client, server, ports, vlan=None, pieces=(2, 1)):
     # The alert is raised while the flow is young, not at its end.
     c.check(a["flow"]["pkts_toserver"] + a["flow"]["pkts_toclient"] < 10,
             "alert came after %d packets" % (a["flow"]["pkts_toserver"] + a["flow"]["pkts_toclient"]))
+    bt = h["p2p"].get("bittorrent", {})
+    c.check(bt.get("info_hash") == info_hash, "info_hash %s, expected %s" % (bt.get("info_hash"), info_hash))
+    for side, pid in zip(("client", "server"), peer_ids):
+        got_pid = bt.get(side, {}).get("peer_id_hex")
+        c.check(got_pid == pid.encode("latin-1").hex(), "%s peer_id %s, expected %s" % (side, got_pid, pid))
     flows = [f for f in c.of("flow") if f["flow_id"] == a["flow_id"]]
     c.check(len(flows) == 1, "the alerted flow has %d flow events" % len(flows))
     if flows:
         f = flows[0]["flow"]
         c.check(f["alerted"] and f["state"] == "closed", "flow state %s alerted %s" % (f["state"], f["alerted"]))
-        # Pieces of 16 KiB go out and come back (pcaps/README.md): payload counts at least that.
+        fbt = flows[0]["p2p"]["bittorrent"]
         up, down = pieces
-        c.check(f["payload_bytes_toserver"] >= up * 16384 and f["payload_bytes_toclient"] >= down * 16384,
-                "payload bytes %d/%d" % (f["payload_bytes_toserver"], f["payload_bytes_toclient"]))
+        got = (fbt["client"]["pieces"], fbt["client"]["piece_bytes"], fbt["server"]["pieces"],
+               fbt["server"]["piece_bytes"])
+        c.check(got == (up, up * 16384, down, down * 16384), "pieces sent (client, server): %s" % (got,))
 
 
-def case_bt(ip_client="192.168.1.10", ip_server="203.0.113.5", ports=None, vlan=None, pieces=(2, 1)):
+def ih(first):
+    return bytes(range(first, first + 20)).hex()
+
+
+def case_bt(first, ip_client="192.168.1.10", ip_server="203.0.113.5", ports=None, vlan=None, pieces=(2, 1)):
     def run(c):
-        expect_bt_session(c, ip_client, ip_server, ports, vlan, pieces)
+        expect_bt_session(c, ip_client, ip_server, ports, vlan, pieces, ih(first))
     return run
 
 
@@ -119,17 +132,23 @@ def case_dht(c):
 
 
 def case_mixed(c):
-    alerts = c.of("alert")
-    c.check(len(alerts) == 1 and alerts[0]["alert"]["signature_id"] == BT_SESSION,
-            "mixed: expected exactly the BitTorrent session alert, got %s" % [a["alert"]["signature"] for a in alerts])
+    sids = [a["alert"]["signature_id"] for a in c.of("alert")]
+    c.check(sids == [BT_SESSION, BT_HANDSHAKE],
+            "mixed: expected only the BitTorrent alerts, got %s" % [a["alert"]["signature"] for a in c.of("alert")])
     protos = sorted(f["app_proto"] for f in c.of("flow"))
     for p in ("bittorrent", "http", "tls"):
         c.check(p in protos, "mixed: no %s flow (flows: %s)" % (p, protos))
 
 
 def case_hostile(c):
-    # Valid JSON and UTF-8 whatever the peer_id holds: evecheck already parsed every line strictly.
-    c.check(len(c.of("alert")) == 1, "hostile: expected the BitTorrent alert")
+    # evecheck already parsed every line strictly (UTF-8, JSON); the bytes survive in hex.
+    expect_bt_session(c, "192.168.1.66", "203.0.113.66", (40000, 6881), pieces=(1, 1), info_hash=ih(0x61),
+                      peer_ids=("-qB4650-\x00\x01\x1b\"\\\xff\xc3\x28\xed\xa0\x80z", "-TR3000-z9y8x7w6v5u4"))
+    flows = c.of("flow")
+    if flows and "p2p" in flows[0]:
+        client = flows[0]["p2p"]["bittorrent"]["client"]
+        want = b"evil\x00\x1b\"\\\xff\xc3\x28\xe2\x80\xa8".hex()
+        c.check(client.get("ext_client_hex") == want, "ext_client_hex %s" % client.get("ext_client_hex"))
 
 
 def case_scan(c):
@@ -140,12 +159,12 @@ def case_scan(c):
 
 
 CASES = {
-    "bt-handshake.pcap": case_bt(ports=(51413, 6881), pieces=(16, 4)),
-    "bt-handshake-vlan.pcap": case_bt(vlan=100),
-    "bt-handshake-qinq.pcap": case_bt(vlan=200),
-    "bt-handshake-ipv6.pcap": case_bt("fd00:1::10", "2001:db8::5"),
-    "bt-handshake-sll.pcap": case_bt(),
-    "bt-handshake-raw.pcap": case_bt(),
+    "bt-handshake.pcap": case_bt(0x01, ports=(51413, 6881), pieces=(16, 4)),
+    "bt-handshake-vlan.pcap": case_bt(0x21, vlan=100),
+    "bt-handshake-qinq.pcap": case_bt(0x41, vlan=200),
+    "bt-handshake-ipv6.pcap": case_bt(0x61, "fd00:1::10", "2001:db8::5"),
+    "bt-handshake-sll.pcap": case_bt(0x81),
+    "bt-handshake-raw.pcap": case_bt(0xa1),
     "https-benign.pcap": case_no_alert("tls"),
     "dht.pcap": case_dht,
     "dns-bt-lookup.pcap": case_dns_indicator,

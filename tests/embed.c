@@ -1,7 +1,7 @@
 /*
  * embed.c - a host other than `sluice`: it includes only <sluice.h>, links
  * only libsluice, brings its own sink, and feeds packets it built itself.
- * Prints "embed: ok" and exits 0 when a BitTorrent alert and a flow event
+ * Prints "embed: ok" and exits 0 when the BitTorrent alerts and a flow event
  * arrive through its sink, and a bad --set is refused with a message.
  */
 #include <stdio.h>
@@ -11,6 +11,7 @@
 
 struct counts {
     int alerts, flows, stats;
+    int session_alerts; /* signature 2290001 */
     char last_alert[4096];
 };
 
@@ -20,6 +21,8 @@ static int my_write(void *ctx, unsigned type, const char *line, size_t len)
     if (type == SLUICE_EVENT_ALERT) {
         c->alerts++;
         snprintf(c->last_alert, sizeof(c->last_alert), "%.*s", (int)len, line);
+        if (strstr(c->last_alert, "\"signature_id\":2290001"))
+            c->session_alerts++;
     } else if (type == SLUICE_EVENT_FLOW) {
         c->flows++;
     } else if (type == SLUICE_EVENT_STATS) {
@@ -111,8 +114,10 @@ int main(void)
 
     printf("embed: %d alerts, %d flows, %d stats; %llu packets\n", c.alerts, c.flows, c.stats,
            (unsigned long long)st.packets);
-    if (c.alerts != 1 || c.flows != 1 || c.stats != 1 || st.packets != 7 ||
-        !strstr(c.last_alert, "\"signature_id\":2290001") ||
+    /* The session alert, then the handshake alert naming the torrent. */
+    if (c.alerts != 2 || c.session_alerts != 1 || c.flows != 1 || c.stats != 1 || st.packets != 7 ||
+        !strstr(c.last_alert, "\"signature_id\":2292001") ||
+        !strstr(c.last_alert, "\"info_hash\":\"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\"") ||
         !strstr(c.last_alert, "\"host\":\"embedded\"")) {
         fprintf(stderr, "embed: unexpected events; last alert: %s\n", c.last_alert);
         return 1;

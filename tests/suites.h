@@ -16,5 +16,6 @@ Suite *suite_p2p(void);
 Suite *suite_engine(void);
 Suite *suite_jw(void);
 Suite *suite_sink_file(void);
+Suite *suite_bittorrent(void);
 
 #endif

@@ -1,0 +1,290 @@
+/*
+ * check_bittorrent.c - the BitTorrent dissectors: bencode (strictness,
+ * limits, every truncation point), the handshake, peer wire framing across
+ * segments, retransmissions and gaps, and client names from peer ids.
+ */
+#include <string.h>
+
+#include "bencode.h"
+#include "bt-peerid.h"
+#include "bt-wire.h"
+#include "suites.h"
+
+static struct sl_bdoc doc;
+
+static enum sl_benc_result parse(const char *s, size_t n)
+{
+    struct sl_cur c = sl_cur_make((const uint8_t *)s, n);
+    return sl_bencode_parse(&c, &doc);
+}
+
+#define P(s) parse(s, sizeof(s) - 1)
+
+START_TEST(bencode_values)
+{
+    static const char dht[] = "d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e"
+                              "1:q9:get_peers1:t2:aa1:y1:qe";
+    ck_assert_int_eq(P(dht), SL_BENC_OK);
+    const struct sl_bnode *top = &doc.n[0];
+    ck_assert_int_eq(top->type, SL_B_DICT);
+    const struct sl_bnode *q = sl_bencode_str(&doc, top, "q", 0);
+    ck_assert_ptr_nonnull(q);
+    ck_assert_int_eq(memcmp(q->s, "get_peers", 9), 0);
+    const struct sl_bnode *a = sl_bencode_get(&doc, top, "a");
+    ck_assert_ptr_nonnull(sl_bencode_str(&doc, a, "info_hash", 20));
+    ck_assert_ptr_null(sl_bencode_str(&doc, a, "info_hash", 19)); /* wrong length */
+    ck_assert_ptr_null(sl_bencode_get(&doc, top, "missing"));
+
+    ck_assert_int_eq(P("i-9223372036854775808e"), SL_BENC_OK);
+    ck_assert(doc.n[0].i == INT64_MIN);
+    ck_assert_int_eq(P("i9223372036854775807e"), SL_BENC_OK);
+    ck_assert(doc.n[0].i == INT64_MAX);
+    ck_assert_int_eq(P("i0e"), SL_BENC_OK);
+    ck_assert_int_eq(P("0:"), SL_BENC_OK);
+    ck_assert_int_eq(P("le"), SL_BENC_OK);
+    ck_assert_int_eq(P("li1ei2e3:abce"), SL_BENC_OK);
+    ck_assert_int_eq(doc.count, 4);
+}
+END_TEST
+
+START_TEST(bencode_invalid)
+{
+    static const char *const bad[] = {
+        "i-0e",                  /* negative zero */
+        "i01e",                  /* leading zero */
+        "ie",                    /* no digits */
+        "i1.5e",                 /* not an integer */
+        "i9223372036854775808e", /* past int64 */
+        "i-9223372036854775809e",
+        "01:a",      /* leading zero in a length */
+        "d1:ai1e2e", /* a key that is not a string */
+        "di1ei2ee",  /* integer key */
+        "x",         /* not bencode */
+        "-1:a",
+        "lllllllllllllllllee", /* past the depth limit */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(parse(bad[i], strlen(bad[i])) == SL_BENC_INVALID, "accepted %s", bad[i]);
+    /* More values than the node table holds. */
+    static char many[4 * SL_BENC_MAX_NODES + 8];
+    size_t n = 0;
+    many[n++] = 'l';
+    for (int i = 0; i < SL_BENC_MAX_NODES; i++)
+        memcpy(many + n, "i1e", 3), n += 3;
+    many[n++] = 'e';
+    ck_assert_int_eq(parse(many, n), SL_BENC_INVALID);
+    ck_assert_int_eq(parse(many, n - 3 * 2 - 1), SL_BENC_INCOMPLETE); /* cut before the limit */
+}
+END_TEST
+
+START_TEST(bencode_every_truncation)
+{
+    static const char msg[] =
+        "d1:md11:ut_metadatai1e6:ut_pexi2ee1:pi51413e1:v17:qBittorrent/4.6.5e";
+    for (size_t len = 0; len < sizeof(msg) - 1; len++)
+        ck_assert_msg(parse(msg, len) == SL_BENC_INCOMPLETE, "prefix %zu", len);
+    ck_assert_int_eq(P(msg), SL_BENC_OK);
+    /* A string length that claims more than there is: incomplete, never a read past the end. */
+    ck_assert_int_eq(P("4294967295:abc"), SL_BENC_INCOMPLETE);
+    ck_assert_int_eq(P("4294967296:abc"), SL_BENC_INVALID);
+}
+END_TEST
+
+/* ---- handshake and wire ---- */
+
+static size_t handshake(uint8_t *out, const char *peer_id)
+{
+    out[0] = 19;
+    memcpy(out + 1, "BitTorrent protocol", 19);
+    memset(out + 20, 0, 8);
+    out[25] = 0x10;
+    memset(out + 28, 0xab, 20);
+    memcpy(out + 48, peer_id, 20);
+    return 68;
+}
+
+static size_t msg(uint8_t *out, uint8_t id, size_t body_len, const void *body)
+{
+    uint32_t len = (uint32_t)(1 + body_len);
+    out[0] = (uint8_t)(len >> 24), out[1] = (uint8_t)(len >> 16), out[2] = (uint8_t)(len >> 8);
+    out[3] = (uint8_t)len;
+    out[4] = id;
+    if (body)
+        memcpy(out + 5, body, body_len);
+    else
+        memset(out + 5, 0x5a, body_len);
+    return 5 + body_len;
+}
+
+START_TEST(handshake_prefixes)
+{
+    uint8_t hs[68];
+    handshake(hs, "-qB4650-abcdefghijkl");
+    struct sl_bt_handshake h;
+    for (size_t len = 0; len < 68; len++) {
+        struct sl_cur c = sl_cur_make(hs, len);
+        ck_assert_int_eq(sl_bt_parse_handshake(&c, &h), SL_BT_MORE);
+        ck_assert_uint_eq(sl_cur_left(&c), len); /* nothing consumed */
+    }
+    struct sl_cur c = sl_cur_make(hs, 68);
+    ck_assert_int_eq(sl_bt_parse_handshake(&c, &h), SL_BT_OK);
+    ck_assert_uint_eq(sl_cur_left(&c), 0);
+    ck_assert_int_eq(memcmp(h.peer_id, "-qB4650-abcdefghijkl", 20), 0);
+    ck_assert(SL_BT_SUPPORTS_EXTENSIONS(&h));
+    hs[5] = 'X';
+    c = sl_cur_make(hs, 10);
+    ck_assert_int_eq(sl_bt_parse_handshake(&c, &h), SL_BT_NOT);
+}
+END_TEST
+
+START_TEST(wire_framing_across_segments)
+{
+    static uint8_t stream[70000];
+    size_t n = handshake(stream, "-TR3000-abcdefghijkl");
+    static const char ext[] = "\0d1:pi6881e1:v17:Transmission 3.00e";
+    n += msg(stream + n, 20, sizeof(ext) - 1, ext);
+    n += msg(stream + n, 5, 2, "\xff\xff");   /* bitfield */
+    memset(stream + n, 0, 4), n += 4;         /* keep-alive */
+    n += msg(stream + n, 7, 8 + 16384, NULL); /* piece */
+    n += msg(stream + n, 7, 8 + 1000, NULL);  /* a short last block */
+    /* Feed it in odd-sized segments, with one retransmitted segment in the middle. */
+    struct sl_bt_flow b;
+    sl_bt_flow_init(&b);
+    uint32_t seq = 1000;
+    size_t off = 0, step = 0;
+    static const size_t sizes[] = {3, 50, 7, 1, 1460, 999, 13};
+    while (off < n) {
+        size_t len = sizes[step++ % 7];
+        if (len > n - off)
+            len = n - off;
+        sl_bt_feed(&b, 1, seq + (uint32_t)off, stream + off, (uint32_t)len, (uint32_t)len);
+        if (step == 5) /* the same segment again */
+            sl_bt_feed(&b, 1, seq + (uint32_t)off, stream + off, (uint32_t)len, (uint32_t)len);
+        off += len;
+    }
+    const struct sl_bt_dir *d = &b.dir[1];
+    ck_assert(d->handshake);
+    ck_assert(d->ext_handshake);
+    ck_assert_uint_eq(d->v_len, 17);
+    ck_assert_int_eq(memcmp(d->v, "Transmission 3.00", 17), 0);
+    ck_assert_uint_eq(d->listen_port, 6881);
+    ck_assert_uint_eq(d->pieces, 2);
+    ck_assert_uint_eq(d->piece_bytes, 16384 + 1000);
+    ck_assert_uint_eq(d->messages, 5); /* ext, bitfield, keep-alive, two pieces */
+    ck_assert_uint_eq(b.gaps, 0);
+    ck_assert_int_eq(d->mode, SL_BT_MESSAGES);
+}
+END_TEST
+
+START_TEST(wire_gap_stops_framing)
+{
+    uint8_t s[200];
+    size_t n = handshake(s, "-qB4650-abcdefghijkl");
+    n += msg(s + n, 7, 8 + 10, NULL);
+    struct sl_bt_flow b;
+    sl_bt_flow_init(&b);
+    sl_bt_feed(&b, 0, 1, s, 68, 68);
+    sl_bt_feed(&b, 0, 1 + 68 + 5, s + 68 + 5, (uint32_t)(n - 73), (uint32_t)(n - 73)); /* 5 lost */
+    ck_assert_uint_eq(b.gaps, 1);
+    ck_assert_int_eq(b.dir[0].mode, SL_BT_LOST);
+    ck_assert_uint_eq(b.dir[0].pieces, 0); /* nothing counted from guesswork */
+    ck_assert_ptr_nonnull(sl_bt_info_hash(&b));
+}
+END_TEST
+
+START_TEST(wire_handshake_after_encrypted_start)
+{
+    /* Message Stream Encryption first (high-entropy bytes), then a plaintext handshake. */
+    uint8_t noise[96], hs[68];
+    for (size_t i = 0; i < sizeof(noise); i++)
+        noise[i] = (uint8_t)(i * 37 + 11);
+    handshake(hs, "-UW130Q-abcdefghijkl");
+    struct sl_bt_flow b;
+    sl_bt_flow_init(&b);
+    sl_bt_feed(&b, 1, 100, noise, sizeof(noise), sizeof(noise));
+    ck_assert(!b.dir[1].handshake);
+    sl_bt_feed(&b, 1, 196, hs, 68, 68);
+    ck_assert(b.dir[1].handshake);
+    /* After eight segments without one, the direction gives up. */
+    struct sl_bt_flow c;
+    sl_bt_flow_init(&c);
+    for (uint32_t i = 0; i < 8; i++)
+        sl_bt_feed(&c, 0, 100 + i * 96, noise, sizeof(noise), sizeof(noise));
+    ck_assert_int_eq(c.dir[0].mode, SL_BT_LOST);
+    ck_assert(!sl_bt_probe(noise, sizeof(noise)));
+    ck_assert(sl_bt_probe(hs, 5)); /* a partial handshake still looks like one */
+}
+END_TEST
+
+START_TEST(wire_snaplen_cut_inside_piece)
+{
+    uint8_t s[68 + 5 + 8 + 100];
+    size_t n = handshake(s, "-qB4650-abcdefghijkl");
+    n += msg(s + n, 7, 8 + 100, NULL);
+    struct sl_bt_flow b;
+    sl_bt_flow_init(&b);
+    /* Only the first 80 bytes of the segment were captured: the piece is still counted. */
+    sl_bt_feed(&b, 0, 1, s, 80, (uint32_t)n);
+    ck_assert_uint_eq(b.dir[0].pieces, 1);
+    ck_assert_uint_eq(b.dir[0].piece_bytes, 100);
+    ck_assert_int_eq(b.dir[0].mode, SL_BT_MESSAGES);
+    ck_assert_uint_eq(b.dir[0].body_left, 0);
+}
+END_TEST
+
+struct pid_case {
+    const char *id;
+    const char *name, *version;
+};
+
+static const struct pid_case pids[] = {
+    {"-qB4650-abcdefghijkl", "qBittorrent", "4.6.5"},
+    {"-TR3000-abcdefghijkl", "Transmission", "3.00"},
+    {"-TR294Z-abcdefghijkl", "Transmission", "2.94+"},
+    {"-UT355W-abcdefghijkl", "uTorrent", "3.5.5"},
+    {"-LT2020-abcdefghijkl", "libtorrent (Rasterbar)", "2.0.2"},
+    {"-DE13F0-abcdefghijkl", "Deluge", "1.3.F"},
+    {"M4-3-6--abcdefghijkl", "BitTorrent (Mainline)", "4.3.6"},
+    {"M7-10-2-abcdefghijkl", "BitTorrent (Mainline)", "7.10.2"},
+    {"S58B-----abcdefghijk", "Shadow", "5.8.11"},
+    {"T03I-----abcdefghijk", "BitTornado", "0.3.18"},
+    {"T03I--abcdefghijklmn", NULL, NULL}, /* Shadow style ends in at least three dashes */
+    {"-Zz1234-abcdefghijkl", "unknown (Zz)", "1234"},
+    {"exbc\x01\x02xxxxxxxxxxxxxx", "BitComet (old)", ""},
+    {"\xff\xfe-qB4650-abcdefghij", NULL, NULL},
+    {"-qB46\x01"
+     "0-abcdefghijkl",
+     NULL, NULL},
+};
+
+START_TEST(client_from_peer_id)
+{
+    const struct pid_case *p = &pids[_i];
+    struct sl_bt_client cl;
+    bool ok = sl_bt_client_from_peer_id((const uint8_t *)p->id, &cl);
+    if (!p->name) {
+        ck_assert(!ok);
+        return;
+    }
+    ck_assert_msg(ok, "%s not recognised", p->name);
+    ck_assert_str_eq(cl.name, p->name);
+    ck_assert_str_eq(cl.version, p->version);
+}
+END_TEST
+
+Suite *suite_bittorrent(void)
+{
+    Suite *s = suite_create("bittorrent");
+    TCase *tc = tcase_create("dissectors");
+    tcase_add_test(tc, bencode_values);
+    tcase_add_test(tc, bencode_invalid);
+    tcase_add_test(tc, bencode_every_truncation);
+    tcase_add_test(tc, handshake_prefixes);
+    tcase_add_test(tc, wire_framing_across_segments);
+    tcase_add_test(tc, wire_gap_stops_framing);
+    tcase_add_test(tc, wire_handshake_after_encrypted_start);
+    tcase_add_test(tc, wire_snaplen_cut_inside_piece);
+    tcase_add_loop_test(tc, client_from_peer_id, 0, (int)(sizeof(pids) / sizeof(pids[0])));
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""e2e_bt_oracle.py - BitTorrent handshakes: sluice against Wireshark.
+
+For every real capture with BitTorrent handshakes over TCP, each handshake
+Wireshark's dissector finds (info_hash, peer_id, sending endpoint) must be
+reported by sluice on the flow and side it came from, byte for byte.
+Wireshark is asked live when tshark is installed; otherwise the capture's
+label file (made by tshark 4.0) stands in.  Handshakes carried by uTP (UDP)
+are not sluice's yet and are listed, not checked.
+
+Piece bytes each way are compared with the capture's .bt-messages.tsv label
+(tshark's piece lengths less the 9-byte header) on every TCP flow Wireshark
+framed completely (no "continuation" bytes it could not place).
+Usage: e2e_bt_oracle.py SLUICE REAL_DIR SCHEMA WORKDIR [TSHARK]
+"""
+import csv
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evecheck  # noqa: E402
+
+
+def tshark_handshakes(tshark, pcap):
+    """(src, sport, info_hash, peer_id_hex) for every TCP handshake, from tshark."""
+    out = subprocess.run(
+        [tshark, "-n", "-r", pcap, "-o", "tcp.desegment_tcp_streams:TRUE", "-Y",
+         "bittorrent.info_hash && tcp", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
+         "-e", "ip.src", "-e", "tcp.srcport", "-e", "bittorrent.info_hash", "-e", "bittorrent.peer_id"],
+        capture_output=True, text=True, check=True).stdout
+    rows = []
+    for line in out.splitlines():
+        src, sport, ih, pid = line.split("\t")
+        for h, p in zip(ih.split(","), pid.split(",")):
+            rows.append((src, int(sport), h.replace(":", ""), p.replace(":", "")))
+    return rows
+
+
+def label_handshakes(real, name):
+    path = os.path.join(real, "labels", name + ".bt-handshakes.tsv")
+    with open(path, newline="", encoding="utf-8") as f:
+        return [(r["src"], int(r["sport"]), r["info_hash"], r["peer_id_hex"])
+                for r in csv.DictReader(f, delimiter="\t") if r["transport"] == "tcp"]
+
+
+def check_pieces(real, name, events):
+    """Flows whose piece byte counts tshark framed fully: (agreeing count, disagreements)."""
+    path = os.path.join(real, "labels", name + ".bt-messages.tsv")
+    if not os.path.exists(path):
+        return 0, []
+    ours = {}
+    for e in events:
+        bt = e.get("p2p", {}).get("bittorrent")
+        if e["event_type"] == "flow" and bt and e["proto"] == "TCP":
+            c, sv = bt.get("client", {}), bt.get("server", {})
+            ours[(e["src_ip"], e["src_port"], e["dest_ip"], e["dest_port"])] = (
+                c.get("piece_bytes", 0), sv.get("piece_bytes", 0))
+    ok, bad = 0, []
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if r["transport"] != "tcp" or r["continuation_bytes_a2b"] != "0" or r["continuation_bytes_b2a"] != "0":
+                continue
+            a, b = (r["a_addr"], int(r["a_port"])), (r["b_addr"], int(r["b_port"]))
+            want = (int(r["piece_bytes_a2b"]), int(r["piece_bytes_b2a"]))
+            got = ours.get(a + b)
+            if got is None:
+                rev = ours.get(b + a)
+                got = (rev[1], rev[0]) if rev else None
+            if got is None:
+                continue  # a flow sluice did not follow (no handshake at its start)
+            if got == want:
+                ok += 1
+            else:
+                bad.append("%s:%d <-> %s:%d: sluice %d/%d piece bytes, tshark %d/%d" % (a + b + got + want))
+    return ok, bad
+
+
+def main(argv):
+    if len(argv) not in (5, 6):
+        print(__doc__, file=sys.stderr)
+        return 2
+    sluice, real, schema, work = argv[1:5]
+    tshark = argv[5] if len(argv) == 6 and argv[5] else None
+    if evecheck.jsonschema is None:
+        print("SKIP: python3-jsonschema not installed", file=sys.stderr)
+        return 77
+    names = sorted(f[:-len(".bt-handshakes.tsv")] for f in os.listdir(os.path.join(real, "labels"))
+                   if f.endswith(".bt-handshakes.tsv"))
+    failed = total = 0
+    print("oracle: %s" % ("tshark, live" if tshark else "tshark labels (tshark not installed)"))
+    for name in names:
+        pcap = os.path.join(real, name)
+        want = tshark_handshakes(tshark, pcap) if tshark else label_handshakes(real, name)
+        out = os.path.join(work, name)
+        os.makedirs(out, exist_ok=True)
+        subprocess.run([sluice, "-q", "-r", pcap, "-l", out], check=True)
+        events = evecheck.load_events(os.path.join(out, "eve.json"), schema)
+        seen = set()
+        for e in events:
+            bt = e.get("p2p", {}).get("bittorrent")
+            if e["event_type"] != "flow" or not bt:
+                continue
+            sides = {"client": (e["src_ip"], e["src_port"]), "server": (e["dest_ip"], e["dest_port"])}
+            for side, (ip, port) in sides.items():
+                s = bt.get(side, {})
+                if "peer_id_hex" in s:
+                    ih = bt["info_hash"] if side == "client" else bt.get("info_hash_server", bt["info_hash"])
+                    seen.add((ip, port, ih, s["peer_id_hex"]))
+        pieces_ok, pieces_bad = check_pieces(real, name, events)
+        failed += len(pieces_bad)
+        total += pieces_ok + len(pieces_bad)
+        for b in pieces_bad:
+            print("  PIECES " + b, file=sys.stderr)
+        missing = [w for w in want if w not in seen]
+        total += len(want)
+        failed += len(missing)
+        print("%-40s %3d handshakes (tshark), %3d matched by sluice; piece bytes agree on %d flows" % (
+            name, len(want), len(want) - len(missing), pieces_ok))
+        for m in missing:
+            print("  MISSING %s:%d info_hash %s peer_id %s" % m, file=sys.stderr)
+    print("%d passed, %d failed" % (total - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
