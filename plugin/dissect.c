@@ -1,19 +1,36 @@
 /*
- * dissect.c - attach sluice's own dissectors to flows.  A TCP flow's first
- * payload segments (both ways) are probed; one that opens with a BitTorrent
- * handshake gets peer-wire state from a pool capped at p2p.max_flows and is
- * followed to its end.  Everything else costs one probe per early segment.
+ * dissect.c - attach sluice's own dissectors to flows.  A flow's first
+ * payloads (both ways) are probed: TCP for a BitTorrent handshake, UDP for a
+ * KRPC (DHT) message or a uTP header.  A flow that matches gets state from a
+ * pool capped at p2p.max_flows and is followed to its end; everything else
+ * costs one probe per early packet, then nothing.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "bt-wire.h"
+#include "cursor.h"
+#include "dht.h"
 #include "dissect.h"
+#include "utp.h"
 
-/* Payload segments probed per flow before giving up on it. */
+/* Payloads probed per flow before giving up on it. */
 #define MAX_PROBES 8
 
+enum kind { K_BT = 1, K_UDP };
+
+/* BitTorrent clients run DHT and uTP on one UDP port: one flow can carry both. */
+struct udp_p2p {
+    struct sl_dht_flow dht;
+    struct sl_utp_flow utp;
+};
+
 struct sl_dissect_item {
-    struct sl_bt_flow bt; /* first member: a flow's pointer is the item's */
+    uint8_t kind;
+    union {
+        struct sl_bt_flow bt;
+        struct udp_p2p udp;
+    } u;
     struct sl_dissect_item *next;
 };
 
@@ -34,7 +51,7 @@ void sl_dissect_pool_free(struct sl_dissect_pool *p)
     }
 }
 
-static struct sl_bt_flow *acquire(struct sl_dissect_pool *p)
+static struct sl_dissect_item *acquire(struct sl_dissect_pool *p, enum kind k)
 {
     struct sl_dissect_item *it = p->free_items;
     if (it) {
@@ -48,46 +65,110 @@ static struct sl_bt_flow *acquire(struct sl_dissect_pool *p)
         p->allocated++;
     }
     p->in_use++;
-    sl_bt_flow_init(&it->bt);
-    return &it->bt;
+    memset(it, 0, sizeof(*it));
+    it->kind = (uint8_t)k;
+    return it;
 }
 
 void sl_dissect_end(struct sl_dissect_pool *p, struct sl_flow *f)
 {
-    if (!f->bt)
+    struct sl_dissect_item *it = f->dis;
+    if (!it)
         return;
-    struct sl_dissect_item *it = (struct sl_dissect_item *)f->bt;
     it->next = p->free_items;
     p->free_items = it;
     p->in_use--;
-    f->bt = NULL;
+    f->dis = NULL;
 }
 
-bool sl_dissect_tcp(struct sl_dissect_pool *p, struct sl_flow *f, const struct sl_packet *pkt,
-                    int dir)
+const struct sl_bt_flow *sl_dissect_bt(const struct sl_flow *f)
 {
-    if (!pkt->payload_len)
-        return false;
-    if (!f->bt) {
-        if (f->probes >= MAX_PROBES || (f->flags & SL_FF_P2P_SKIPPED))
-            return false;
-        if (!sl_bt_probe(pkt->payload, pkt->payload_caplen)) {
-            f->probes++;
-            return false;
-        }
-        if (!(f->bt = acquire(p))) {
-            f->flags |= SL_FF_P2P_SKIPPED;
-            return false;
-        }
-    }
-    bool before = f->bt->dir[dir].handshake;
-    sl_bt_feed(f->bt, dir, pkt->tcp_seq, pkt->payload, pkt->payload_caplen, pkt->payload_len);
-    return !before && f->bt->dir[dir].handshake;
+    return f->dis && f->dis->kind == K_BT ? &f->dis->u.bt : NULL;
+}
+
+const struct sl_dht_flow *sl_dissect_dht(const struct sl_flow *f)
+{
+    return f->dis && f->dis->kind == K_UDP && f->dis->u.udp.dht.messages ? &f->dis->u.udp.dht
+                                                                         : NULL;
+}
+
+const struct sl_utp_flow *sl_dissect_utp(const struct sl_flow *f)
+{
+    const struct sl_utp_flow *u = f->dis && f->dis->kind == K_UDP ? &f->dis->u.udp.utp : NULL;
+    return u && (u->packets[0] || u->packets[1]) ? u : NULL;
 }
 
 bool sl_dissect_bt_handshake(const struct sl_flow *f)
 {
-    return f->bt && (f->bt->dir[0].handshake || f->bt->dir[1].handshake);
+    const struct sl_bt_flow *bt = sl_dissect_bt(f);
+    return bt && (bt->dir[0].handshake || bt->dir[1].handshake);
+}
+
+const char *sl_dissect_evidence(const struct sl_flow *f)
+{
+    const struct sl_utp_flow *u = sl_dissect_utp(f);
+    const struct sl_dht_flow *d = sl_dissect_dht(f);
+    if (sl_dissect_bt_handshake(f) || (u && (u->have_hs[0] || u->have_hs[1])))
+        return "handshake";
+    if (u && u->confirmed)
+        return "utp";
+    if (d && d->messages)
+        return "dht";
+    return NULL;
+}
+
+/* Which dissector, if any, wants a flow whose early payload this is. */
+static enum kind probe(const struct sl_packet *pkt)
+{
+    if (pkt->l4proto == 6)
+        return sl_bt_probe(pkt->payload, pkt->payload_caplen) ? K_BT : 0;
+    if (pkt->l4proto != 17)
+        return 0;
+    return sl_dht_probe(pkt->payload, pkt->payload_caplen) ||
+                   sl_utp_probe(pkt->payload, pkt->payload_caplen)
+               ? K_UDP
+               : 0;
+}
+
+bool sl_dissect_packet(struct sl_dissect_pool *p, struct sl_flow *f, const struct sl_packet *pkt,
+                       int dir)
+{
+    if (!pkt->payload_len)
+        return false;
+    if (!f->dis) {
+        if (f->probes >= MAX_PROBES || (f->flags & SL_FF_P2P_SKIPPED))
+            return false;
+        enum kind k = probe(pkt);
+        if (!k) {
+            f->probes++;
+            return false;
+        }
+        if (!(f->dis = acquire(p, k))) {
+            f->flags |= SL_FF_P2P_SKIPPED;
+            return false;
+        }
+    }
+    const char *before = sl_dissect_evidence(f);
+    struct sl_dissect_item *it = f->dis;
+    switch (it->kind) {
+    case K_BT: {
+        bool had = it->u.bt.dir[dir].handshake;
+        sl_bt_feed(&it->u.bt, dir, pkt->tcp_seq, pkt->payload, pkt->payload_caplen,
+                   pkt->payload_len);
+        return !had && it->u.bt.dir[dir].handshake;
+    }
+    default: {
+        struct sl_cur pc = sl_cur_make(pkt->payload, pkt->payload_caplen);
+        /* A KRPC message is a dictionary ("d..."); a uTP header never starts with 'd' (0x64
+         * would be type 6, which does not exist). */
+        if (sl_cur_peek(&pc, 0) == 'd')
+            sl_dht_feed(&it->u.udp.dht, dir, pkt->payload, pkt->payload_caplen);
+        else
+            sl_utp_feed(&it->u.udp.utp, dir, pkt->payload, pkt->payload_caplen, pkt->payload_len);
+        break;
+    }
+    }
+    return sl_dissect_evidence(f) != before;
 }
 
 size_t sl_dissect_state_size(void)

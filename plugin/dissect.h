@@ -1,15 +1,21 @@
 /*
  * dissect.h - the engine's side of sluice's own P2P dissectors: which flows
- * get one, and the bounded pool their per-flow state comes from.
+ * get one, the bounded pool their per-flow state comes from, and what that
+ * state says.
  */
 #ifndef SLUICE_DISSECT_H
 #define SLUICE_DISSECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "flow.h"
 #include "packet.h"
+
+struct sl_bt_flow;
+struct sl_dht_flow;
+struct sl_utp_flow;
 
 struct sl_dissect_pool {
     struct sl_dissect_item *free_items;
@@ -21,18 +27,31 @@ void sl_dissect_pool_init(struct sl_dissect_pool *p, uint32_t max);
 void sl_dissect_pool_free(struct sl_dissect_pool *p);
 
 /*
- * Give one TCP segment of `f` (direction `dir`: 0 to server) to the
- * dissectors: the first payload segments are probed, and a flow that matches
- * gets state and is followed from then on.  Returns true when this segment
- * completed a BitTorrent handshake.
+ * Give one TCP segment or UDP datagram of `f` (direction `dir`: 0 to server)
+ * to the dissectors: the first payloads are probed (BitTorrent peer wire on
+ * TCP; DHT and uTP on UDP), and a flow that matches gets state and is followed
+ * from then on.  Returns true when this packet gave new evidence: a BitTorrent
+ * handshake completed, the first DHT message, a uTP connection confirmed.
  */
-bool sl_dissect_tcp(struct sl_dissect_pool *p, struct sl_flow *f, const struct sl_packet *pkt,
-                    int dir);
+bool sl_dissect_packet(struct sl_dissect_pool *p, struct sl_flow *f, const struct sl_packet *pkt,
+                       int dir);
 
 /* Return the flow's dissector state to the pool (flow ending). */
 void sl_dissect_end(struct sl_dissect_pool *p, struct sl_flow *f);
 
-/* True when the flow's BitTorrent state has seen a handshake either way. */
+/* The flow's state of each kind, or NULL. */
+const struct sl_bt_flow *sl_dissect_bt(const struct sl_flow *f);
+const struct sl_dht_flow *sl_dissect_dht(const struct sl_flow *f);
+const struct sl_utp_flow *sl_dissect_utp(const struct sl_flow *f);
+
+/*
+ * sluice's own evidence that the flow is BitTorrent: "handshake" (peer wire,
+ * over TCP or uTP), "utp" (a confirmed uTP connection), "dht" (KRPC
+ * messages), or NULL.
+ */
+const char *sl_dissect_evidence(const struct sl_flow *f);
+
+/* True when a BitTorrent peer-wire handshake was seen either way (TCP). */
 bool sl_dissect_bt_handshake(const struct sl_flow *f);
 
 /* Bytes one flow's dissector state takes. */

@@ -264,24 +264,24 @@ static void count_l4(struct sluice_engine *e, const struct sl_packet *pkt)
 static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
                     int dir)
 {
-    bool had_state = f->bt != NULL;
-    if (!sl_dissect_tcp(&e->dissect, f, pkt, dir)) {
-        if (!had_state && f->bt)
-            e->c.bt_flows++;
+    bool had_state = f->dis != NULL;
+    bool news = sl_dissect_packet(&e->dissect, f, pkt, dir);
+    if (!had_state && f->dis)
+        e->c.dissected_flows++;
+    if (!news)
         return;
-    }
-    if (!had_state)
-        e->c.bt_flows++;
-    e->c.bt_handshakes++;
-    /* A handshake is payload evidence of its own, whatever nDPI says or missed. */
+    const struct sl_bt_flow *bt = sl_dissect_bt(f);
+    if (bt)
+        e->c.bt_handshakes++;
+    /* sluice's own evidence is payload evidence, whatever nDPI says or missed. */
     if (!(f->flags & SL_FF_ALERTED)) {
         struct sl_p2p_judgement j;
         sl_p2p_judge(f, &j);
-        if (j.verdict == SL_P2P_SESSION && !strcmp(j.decided_by, "handshake"))
+        if (j.verdict == SL_P2P_SESSION)
             sl_event_p2p_alert(e, f, &j, pkt);
     }
     /* Both handshakes seen: the one event that names the torrent and both clients. */
-    if (f->bt->dir[0].handshake && f->bt->dir[1].handshake && !(f->flags & SL_FF_BT_REPORTED))
+    if (bt && bt->dir[0].handshake && bt->dir[1].handshake && !(f->flags & SL_FF_BT_REPORTED))
         sl_event_bt_handshake(e, f, pkt);
 }
 
@@ -374,7 +374,7 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
     }
     sl_flow_touch(e->flows, f, class_of(f));
 
-    if (pkt.l4proto == 6 && pkt.payload_len)
+    if (pkt.payload_len && (pkt.l4proto == 6 || pkt.l4proto == 17))
         dissect(e, f, &pkt, dir);
     if (f->ndpi)
         classify(e, f, &pkt);

@@ -35,7 +35,7 @@ struct sl_counters {
     uint64_t tcp_reused; /* a SYN on a closed flow's tuple started a new flow */
     uint64_t ndpi_classified, ndpi_unknown, ndpi_guessed, ndpi_state_full;
     uint64_t p2p_sessions, p2p_indicators, p2p_suppressed_teredo;
-    uint64_t bt_flows, bt_handshakes;
+    uint64_t dissected_flows, bt_handshakes;
     uint64_t alerts, events, events_undelivered, events_oom;
     uint64_t clock_backwards; /* packets older than the engine's clock */
 };

@@ -17,7 +17,9 @@
 #include "bt-peerid.h"
 #include "bt-wire.h"
 #include "community_id.h"
+#include "dht.h"
 #include "engine.h"
+#include "utp.h"
 
 #define US_PER_SEC 1000000LL
 
@@ -110,7 +112,7 @@ static void lower(const char *in, char *out, size_t n)
 static void app_proto_of(struct sluice_engine *e, const struct sl_flow *f, char *out, size_t n)
 {
     const struct sl_p2p_proto *p = sl_p2p_lookup(f->app_proto);
-    if (f->app_proto == NDPI_PROTOCOL_UNKNOWN && sl_dissect_bt_handshake(f))
+    if (f->app_proto == NDPI_PROTOCOL_UNKNOWN && sl_dissect_evidence(f))
         snprintf(out, n, "bittorrent"); /* sluice's dissector knows before (or without) nDPI */
     else if (p && f->master_proto == NDPI_PROTOCOL_UNKNOWN)
         snprintf(out, n, "%s", p->name);
@@ -320,10 +322,80 @@ static void bt_side(struct sl_jw *w, const char *key, const struct sl_bt_dir *d)
     sl_jw_obj_close(w);
 }
 
+static void dht_object(struct sl_jw *w, const struct sl_dht_flow *d)
+{
+    sl_jw_obj_open(w, "dht");
+    sl_jw_u64(w, "messages", d->messages);
+    sl_jw_u64(w, "queries", d->queries);
+    sl_jw_u64(w, "responses", d->responses);
+    sl_jw_u64(w, "errors", d->errors);
+    if (d->bad)
+        sl_jw_u64(w, "not_krpc", d->bad);
+    if (d->malformed)
+        sl_jw_u64(w, "malformed", d->malformed);
+    sl_jw_obj_open(w, "query");
+    static const char *const names[] = {"ping", "find_node", "get_peers", "announce_peer", "other"};
+    const uint32_t counts[] = {d->q_ping, d->q_find_node, d->q_get_peers, d->q_announce_peer,
+                               d->q_other};
+    for (int i = 0; i < 5; i++)
+        if (counts[i])
+            sl_jw_u64(w, names[i], counts[i]);
+    sl_jw_obj_close(w);
+    sl_jw_arr_open(w, "info_hashes");
+    for (unsigned i = 0; i < d->hashes; i++)
+        if (!d->hash_is_target[i])
+            sl_jw_hex(w, NULL, d->hash[i], 20);
+    sl_jw_arr_close(w);
+    sl_jw_arr_open(w, "targets");
+    for (unsigned i = 0; i < d->hashes; i++)
+        if (d->hash_is_target[i])
+            sl_jw_hex(w, NULL, d->hash[i], 20);
+    sl_jw_arr_close(w);
+    static const char *const side[2] = {"client", "server"};
+    for (int s = 0; s < 2; s++) {
+        if (!d->have_id[s] && !d->v_len[s])
+            continue;
+        sl_jw_obj_open(w, side[s]);
+        if (d->have_id[s])
+            sl_jw_hex(w, "node_id", d->node_id[s], 20);
+        if (d->v_len[s]) /* "v": two letters of client, then a binary version */
+            sl_jw_hex(w, "version_hex", d->v[s], d->v_len[s]);
+        sl_jw_obj_close(w);
+    }
+    sl_jw_obj_close(w);
+}
+
+static void utp_object(struct sl_jw *w, const struct sl_utp_flow *u)
+{
+    sl_jw_obj_open(w, "utp");
+    sl_jw_bool(w, "confirmed", u->confirmed);
+    sl_jw_u64(w, "packets_toserver", u->packets[0]);
+    sl_jw_u64(w, "packets_toclient", u->packets[1]);
+    sl_jw_u64(w, "payload_bytes_toserver", u->payload[0]);
+    sl_jw_u64(w, "payload_bytes_toclient", u->payload[1]);
+    sl_jw_u64(w, "connection_id", u->conn_id[0]);
+    for (int s = 0; s < 2; s++) {
+        if (!u->have_hs[s])
+            continue;
+        sl_jw_obj_open(w, s ? "server_handshake" : "client_handshake");
+        sl_jw_hex(w, "info_hash", u->hs[s].info_hash, 20);
+        sl_jw_strn(w, "peer_id", u->hs[s].peer_id, 20);
+        sl_jw_hex(w, "peer_id_hex", u->hs[s].peer_id, 20);
+        sl_jw_obj_close(w);
+    }
+    sl_jw_obj_close(w);
+}
+
 static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
 {
     struct sl_jw *w = &e->jw;
-    const struct sl_bt_flow *bt = f->bt;
+    const struct sl_dht_flow *dht = sl_dissect_dht(f);
+    const struct sl_utp_flow *utp = sl_dissect_utp(f);
+    if (dht)
+        dht_object(w, dht);
+    if (utp)
+        utp_object(w, utp);
+    const struct sl_bt_flow *bt = sl_dissect_bt(f);
     if (!bt || !(bt->dir[0].handshake || bt->dir[1].handshake))
         return;
     sl_jw_obj_open(w, "bittorrent");
@@ -532,7 +604,7 @@ void sl_event_stats(struct sluice_engine *e)
     sl_jw_u64(w, "sessions", c->p2p_sessions);
     sl_jw_u64(w, "indicators", c->p2p_indicators);
     sl_jw_u64(w, "suppressed_teredo", c->p2p_suppressed_teredo);
-    sl_jw_u64(w, "bittorrent_flows", c->bt_flows);
+    sl_jw_u64(w, "dissected_flows", c->dissected_flows);
     sl_jw_u64(w, "bittorrent_handshakes", c->bt_handshakes);
     sl_jw_u64(w, "states_in_use", e->dissect.in_use);
     sl_jw_u64(w, "state_full", e->dissect.full);

@@ -54,7 +54,7 @@ enum {
 };
 
 struct sl_ndpi_slot;
-struct sl_bt_flow;
+struct sl_dissect_item;
 
 struct sl_flow {
     struct sl_flow_key key;
@@ -71,8 +71,8 @@ struct sl_flow {
     int64_t first_us, last_us;
     uint64_t pkts[2], bytes[2], payload[2]; /* [0] toserver, [1] toclient; bytes are IP bytes */
     uint64_t flow_id;
-    struct sl_ndpi_slot *ndpi; /* nDPI's per-flow state while classifying, else NULL */
-    struct sl_bt_flow *bt;     /* BitTorrent wire state, from a bounded pool, or NULL */
+    struct sl_ndpi_slot *ndpi;   /* nDPI's per-flow state while classifying, else NULL */
+    struct sl_dissect_item *dis; /* sluice's own dissector state, from a bounded pool, or NULL */
 };
 
 struct sl_flow_table;

@@ -10,8 +10,9 @@
  *   an indicator.
  * - nDPI 4.2 calls some Teredo relay traffic (IPv6 in UDP) BitTorrent: a flow
  *   whose UDP payload carried IPv6 packets is not a P2P session.
- * And where nDPI says nothing, a BitTorrent handshake parsed by sluice's own
- * dissector is payload evidence of a session ("handshake").
+ * BitTorrent structure parsed by sluice's own dissectors (a peer-wire
+ * handshake, a confirmed uTP connection, KRPC messages) is payload evidence
+ * of a session, where nDPI said the same, guessed it from a port, or missed it.
  */
 #include <stddef.h>
 
@@ -59,15 +60,17 @@ void sl_p2p_judge(const struct sl_flow *f, struct sl_p2p_judgement *out)
     out->proto = sl_p2p_lookup(f->app_proto);
     out->decided_by = NULL;
     out->suppressed = NULL;
-    if (!out->proto) {
-        /* nDPI missed it (Message Stream Encryption first, say), a handshake did not. */
-        if (sl_dissect_bt_handshake(f)) {
-            out->proto = sl_p2p_lookup(NDPI_PROTOCOL_BITTORRENT);
-            out->verdict = SL_P2P_SESSION;
-            out->decided_by = "handshake";
-        }
+    /* sluice's own dissectors parsed BitTorrent structure: payload evidence, whatever nDPI
+     * said, guessed from a port, or missed (Message Stream Encryption first, uTP). */
+    const char *ours = sl_dissect_evidence(f);
+    if (ours && (!out->proto || out->proto->ndpi_id == NDPI_PROTOCOL_BITTORRENT)) {
+        out->proto = sl_p2p_lookup(NDPI_PROTOCOL_BITTORRENT);
+        out->verdict = SL_P2P_SESSION;
+        out->decided_by = ours;
         return;
     }
+    if (!out->proto)
+        return;
 
     if (f->master_proto != NDPI_PROTOCOL_UNKNOWN && !sl_p2p_lookup(f->master_proto)) {
         out->verdict = SL_P2P_INDICATOR;
@@ -92,6 +95,10 @@ void sl_p2p_judge(const struct sl_flow *f, struct sl_p2p_judgement *out)
         out->suppressed = "teredo";
         return;
     }
+    /* nDPI's give-up guess from its cache of endpoints seen in BitTorrent before: the
+     * endpoint, not this flow's payload. */
+    if ((f->flags & SL_FF_GUESSED) && f->confidence == NDPI_CONFIDENCE_DPI_CACHE)
+        out->decided_by = "endpoint-cache";
     bool payload =
         f->confidence == NDPI_CONFIDENCE_DPI || f->confidence == NDPI_CONFIDENCE_DPI_CACHE;
     out->verdict = payload && !(f->flags & SL_FF_GUESSED) ? SL_P2P_SESSION : SL_P2P_INDICATOR;

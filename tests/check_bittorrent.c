@@ -8,6 +8,8 @@
 #include "bencode.h"
 #include "bt-peerid.h"
 #include "bt-wire.h"
+#include "dht.h"
+#include "utp.h"
 #include "suites.h"
 
 static struct sl_bdoc doc;
@@ -272,6 +274,103 @@ START_TEST(client_from_peer_id)
 }
 END_TEST
 
+START_TEST(dht_messages)
+{
+    static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:v4:UT\x01\x02"
+                               "1:y1:qe";
+    static const char get_peers[] = "d1:ad2:id20:abcdefghij01234567899:info_hash20:"
+                                    "mnopqrstuvwxyz123456e1:q9:get_peers1:t2:ab1:y1:qe";
+    static const char find_node[] = "d1:ad2:id20:abcdefghij01234567896:target20:"
+                                    "mnopqrstuvwxyz123456e1:q9:find_node1:t2:ac1:y1:qe";
+    static const char reply[] = "d1:rd2:id20:ZYXWVUTSRQPONMLKJIHGe1:t2:aa1:y1:re";
+    static const char no_t[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:y1:qe";
+    static const char error[] = "d1:eli201e5:Errore1:t2:aa1:y1:ee";
+#define U(s) (const uint8_t *)(s), (uint32_t)(sizeof(s) - 1)
+    ck_assert(sl_dht_probe(U(ping)));
+    ck_assert(!sl_dht_probe(U(no_t))); /* too weak to claim a flow with */
+    ck_assert(!sl_dht_probe(U("d1:xi1ee")));
+    ck_assert(!sl_dht_probe(U("GET / HTTP/1.1\r\n")));
+    struct sl_dht_flow d;
+    memset(&d, 0, sizeof(d));
+    ck_assert(sl_dht_feed(&d, 0, U(ping)));
+    ck_assert(sl_dht_feed(&d, 1, U(reply)));
+    ck_assert(sl_dht_feed(&d, 0, U(get_peers)));
+    ck_assert(sl_dht_feed(&d, 0, U(find_node)));
+    ck_assert(sl_dht_feed(&d, 0, U(no_t)));
+    ck_assert(sl_dht_feed(&d, 1, U(error)));
+    ck_assert(!sl_dht_feed(&d, 0, U("\x41\x02junk")));
+    ck_assert_uint_eq(d.messages, 6);
+    ck_assert_uint_eq(d.queries, 4);
+    ck_assert_uint_eq(d.responses, 1);
+    ck_assert_uint_eq(d.errors, 1);
+    ck_assert_uint_eq(d.malformed, 1);
+    ck_assert_uint_eq(d.bad, 1);
+    ck_assert_uint_eq(d.q_ping, 2);
+    ck_assert_uint_eq(d.q_get_peers, 1);
+    ck_assert_uint_eq(d.q_find_node, 1);
+    /* The same 20 bytes as info_hash and as target are two facts. */
+    ck_assert_uint_eq(d.hashes, 2);
+    ck_assert_int_eq(memcmp(d.hash[0], "mnopqrstuvwxyz123456", 20), 0);
+    ck_assert(!d.hash_is_target[0] && d.hash_is_target[1]);
+    ck_assert_int_eq(memcmp(d.node_id[0], "abcdefghij0123456789", 20), 0);
+    ck_assert_int_eq(memcmp(d.node_id[1], "ZYXWVUTSRQPONMLKJIHG", 20), 0);
+    ck_assert_uint_eq(d.v_len[0], 4);
+    ck_assert_int_eq(memcmp(d.v[0], "UT\x01\x02", 4), 0);
+}
+END_TEST
+
+static size_t utp_hdr(uint8_t *p, uint8_t type, uint8_t ext, uint16_t conn)
+{
+    memset(p, 0, 20);
+    p[0] = (uint8_t)(type << 4 | 1);
+    p[1] = ext;
+    p[2] = (uint8_t)(conn >> 8);
+    p[3] = (uint8_t)conn;
+    return 20;
+}
+
+START_TEST(utp_headers_and_connections)
+{
+    uint8_t p[200];
+    size_t n = utp_hdr(p, SL_UTP_SYN, 0, 1000);
+    ck_assert(sl_utp_probe(p, (uint32_t)n));
+    ck_assert(!sl_utp_probe(p, 19)); /* short */
+    p[0] = (uint8_t)(SL_UTP_SYN << 4 | 2);
+    ck_assert(!sl_utp_probe(p, (uint32_t)n)); /* version 2 */
+    p[0] = (uint8_t)(5 << 4 | 1);
+    ck_assert(!sl_utp_probe(p, (uint32_t)n)); /* no type 5 */
+    /* A selective-ack extension: 4 bytes of bitmask. */
+    n = utp_hdr(p, SL_UTP_STATE, 1, 1000);
+    p[n++] = 0, p[n++] = 4;
+    memset(p + n, 0xff, 4), n += 4;
+    ck_assert(sl_utp_probe(p, (uint32_t)n));
+    p[21] = 3; /* a bitmask length that is not a multiple of 4 */
+    ck_assert(!sl_utp_probe(p, (uint32_t)n));
+
+    /* SYN one way, STATE back with the same id: a connection.  A stray packet is not. */
+    struct sl_utp_flow u;
+    memset(&u, 0, sizeof(u));
+    n = utp_hdr(p, SL_UTP_SYN, 0, 1000);
+    ck_assert(sl_utp_feed(&u, 0, p, (uint32_t)n, (uint32_t)n));
+    ck_assert(!u.confirmed);
+    n = utp_hdr(p, SL_UTP_STATE, 0, 1234);
+    ck_assert(sl_utp_feed(&u, 1, p, (uint32_t)n, (uint32_t)n));
+    ck_assert(!u.confirmed); /* ids unrelated */
+    n = utp_hdr(p, SL_UTP_STATE, 0, 1000);
+    ck_assert(sl_utp_feed(&u, 1, p, (uint32_t)n, (uint32_t)n));
+    ck_assert(u.confirmed);
+    /* A DATA packet with a BitTorrent handshake: the torrent, and a connection by itself. */
+    struct sl_utp_flow v;
+    memset(&v, 0, sizeof(v));
+    n = utp_hdr(p, SL_UTP_DATA, 0, 1001);
+    n += handshake(p + n, "-LT1100-abcdefghijkl");
+    ck_assert(sl_utp_feed(&v, 0, p, (uint32_t)n, (uint32_t)n));
+    ck_assert(v.confirmed && v.have_hs[0]);
+    ck_assert_uint_eq(v.payload[0], 68);
+    ck_assert_int_eq(memcmp(v.hs[0].peer_id, "-LT1100-abcdefghijkl", 20), 0);
+}
+END_TEST
+
 Suite *suite_bittorrent(void)
 {
     Suite *s = suite_create("bittorrent");
@@ -285,6 +384,8 @@ Suite *suite_bittorrent(void)
     tcase_add_test(tc, wire_handshake_after_encrypted_start);
     tcase_add_test(tc, wire_snaplen_cut_inside_piece);
     tcase_add_loop_test(tc, client_from_peer_id, 0, (int)(sizeof(pids) / sizeof(pids[0])));
+    tcase_add_test(tc, dht_messages);
+    tcase_add_test(tc, utp_headers_and_connections);
     suite_add_tcase(s, tc);
     return s;
 }

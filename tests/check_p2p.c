@@ -76,6 +76,12 @@ START_TEST(judgement_rules)
     ck_assert_int_eq(j.verdict, SL_P2P_INDICATOR);
     ck_assert_str_eq(j.decided_by, "port");
 
+    /* nDPI's give-up guess from its endpoint cache: not this flow's payload. */
+    f = flow_with(0, NDPI_PROTOCOL_BITTORRENT, NDPI_CONFIDENCE_DPI_CACHE, SL_FF_GUESSED);
+    sl_p2p_judge(&f, &j);
+    ck_assert_int_eq(j.verdict, SL_P2P_INDICATOR);
+    ck_assert_str_eq(j.decided_by, "endpoint-cache");
+
     /* Teredo-shaped UDP that nDPI calls BitTorrent: suppressed. */
     f = flow_with(0, NDPI_PROTOCOL_BITTORRENT, NDPI_CONFIDENCE_DPI, SL_FF_TEREDO_SHAPED);
     sl_p2p_judge(&f, &j);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""e2e_bt_oracle.py - BitTorrent handshakes: sluice against Wireshark.
+"""e2e_bt_oracle.py - BitTorrent peer wire, DHT and uTP: sluice against Wireshark.
 
 For every real capture with BitTorrent handshakes over TCP, each handshake
 Wireshark's dissector finds (info_hash, peer_id, sending endpoint) must be
@@ -8,12 +8,20 @@ Wireshark is asked live when tshark is installed; otherwise the capture's
 label file (made by tshark 4.0) stands in.  Handshakes carried by uTP (UDP)
 are not sluice's yet and are listed, not checked.
 
+DHT: every get_peers/announce_peer info_hash Wireshark decodes (.bt-dht.jsonl)
+is in sluice's p2p.dht.info_hashes for that flow, and the query counts agree.
+uTP: every uTP stream Wireshark finds with traffic both ways (.bt-utp.tsv) is
+reported by sluice as a confirmed uTP connection with the same packet and
+payload byte counts each way.
+
 Piece bytes each way are compared with the capture's .bt-messages.tsv label
 (tshark's piece lengths less the 9-byte header) on every TCP flow Wireshark
 framed completely (no "continuation" bytes it could not place).
 Usage: e2e_bt_oracle.py SLUICE REAL_DIR SCHEMA WORKDIR [TSHARK]
 """
+import collections
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -76,6 +84,92 @@ def check_pieces(real, name, events):
     return ok, bad
 
 
+def flow_key(a, ap, b, bp):
+    """Endpoints in a fixed order, so both directions name the same flow."""
+    return tuple(sorted([(a, int(ap)), (b, int(bp))]))
+
+
+def flow_events(events):
+    """sluice's flow events that carry p2p data, by endpoint pair."""
+    out = {}
+    for e in events:
+        if e["event_type"] == "flow" and "p2p" in e and e["proto"] == "UDP":
+            out.setdefault(flow_key(e["src_ip"], e["src_port"], e["dest_ip"], e["dest_port"]), []).append(e)
+    return out
+
+
+def check_dht(real, name, events):
+    """(checks passed, failures) for the DHT labels of one capture."""
+    path = os.path.join(real, "labels", name + ".bt-dht.jsonl")
+    if not os.path.exists(path):
+        return 0, []
+    ours = flow_events(events)
+    want_hashes, want_queries = {}, {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = json.loads(line)
+            if m.get("y") != "q":
+                continue
+            k = flow_key(m["src"], m["sport"], m["dst"], m["dport"])
+            want_queries.setdefault(k, collections.Counter())[m["q"]] += 1
+            ih = m["msg"].get("a", {}).get("info_hash", {}).get("hex")
+            if ih and m["q"] in ("get_peers", "announce_peer"):
+                want_hashes.setdefault(k, set()).add(ih)
+    ok, bad = 0, []
+    for k, counts in want_queries.items():
+        evs = ours.get(k, [])
+        got = collections.Counter()
+        hashes = set()
+        for e in evs:
+            d = e["p2p"].get("dht", {})
+            got.update(d.get("query", {}))
+            hashes.update(d.get("info_hashes", []))
+        known = {q: n for q, n in counts.items() if q in ("ping", "find_node", "get_peers", "announce_peer")}
+        if {q: got.get(q, 0) for q in known} != known:
+            bad.append("DHT %s: queries %s, tshark %s" % (k, dict(got), known))
+        elif not want_hashes.get(k, set()) <= hashes:
+            bad.append("DHT %s: info_hashes %s, tshark %s" % (k, sorted(hashes), sorted(want_hashes[k])))
+        else:
+            ok += 1
+    return ok, bad
+
+
+def check_utp(real, name, events):
+    path = os.path.join(real, "labels", name + ".bt-utp.tsv")
+    if not os.path.exists(path):
+        return 0, []
+    ours = flow_events(events)
+    ok, bad = 0, []
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if r["pkts_a2b"] == "0" or r["pkts_b2a"] == "0":
+                continue  # one way only: not a connection, sluice does not claim it
+            k = flow_key(r["a_addr"], r["a_port"], r["b_addr"], r["b_port"])
+            evs = [e for e in ours.get(k, []) if "utp" in e["p2p"]]
+            if not evs:
+                bad.append("uTP %s: not reported by sluice" % (k,))
+                continue
+            # A UDP flow idle past flow.timeout.udp ends; Wireshark's stream does not: add up.
+            got = [0, 0, 0, 0]
+            confirmed = False
+            for e in evs:
+                u = e["p2p"]["utp"]
+                confirmed |= u["confirmed"]
+                one = (u["packets_toserver"], u["packets_toclient"], u["payload_bytes_toserver"],
+                       u["payload_bytes_toclient"])
+                if (r["a_addr"], int(r["a_port"])) != (e["src_ip"], e["src_port"]):
+                    one = (one[1], one[0], one[3], one[2])
+                got = [x + y for x, y in zip(got, one)]
+            got = tuple(got)
+            u = {"confirmed": confirmed}
+            want = (int(r["pkts_a2b"]), int(r["pkts_b2a"]), int(r["utp_payload_a2b"]), int(r["utp_payload_b2a"]))
+            if not u["confirmed"] or got != want:
+                bad.append("uTP %s: confirmed %s, packets/payload %s, tshark %s" % (k, u["confirmed"], got, want))
+            else:
+                ok += 1
+    return ok, bad
+
+
 def main(argv):
     if len(argv) not in (5, 6):
         print(__doc__, file=sys.stderr)
@@ -85,13 +179,16 @@ def main(argv):
     if evecheck.jsonschema is None:
         print("SKIP: python3-jsonschema not installed", file=sys.stderr)
         return 77
-    names = sorted(f[:-len(".bt-handshakes.tsv")] for f in os.listdir(os.path.join(real, "labels"))
-                   if f.endswith(".bt-handshakes.tsv"))
+    suffixes = (".bt-handshakes.tsv", ".bt-dht.jsonl", ".bt-utp.tsv")
+    names = sorted({f[:f.rindex(".bt-")] for f in os.listdir(os.path.join(real, "labels"))
+                    if f.endswith(suffixes)})
     failed = total = 0
     print("oracle: %s" % ("tshark, live" if tshark else "tshark labels (tshark not installed)"))
     for name in names:
         pcap = os.path.join(real, name)
-        want = tshark_handshakes(tshark, pcap) if tshark else label_handshakes(real, name)
+        hs_label = os.path.join(real, "labels", name + ".bt-handshakes.tsv")
+        want = [] if not os.path.exists(hs_label) else (
+            tshark_handshakes(tshark, pcap) if tshark else label_handshakes(real, name))
         out = os.path.join(work, name)
         os.makedirs(out, exist_ok=True)
         subprocess.run([sluice, "-q", "-r", pcap, "-l", out], check=True)
@@ -107,6 +204,14 @@ def main(argv):
                 if "peer_id_hex" in s:
                     ih = bt["info_hash"] if side == "client" else bt.get("info_hash_server", bt["info_hash"])
                     seen.add((ip, port, ih, s["peer_id_hex"]))
+        for check in (check_dht, check_utp):
+            n_ok, n_bad = check(real, name, events)
+            total += n_ok + len(n_bad)
+            failed += len(n_bad)
+            for b in n_bad:
+                print("  " + b, file=sys.stderr)
+            if n_ok or n_bad:
+                print("%-40s %s: %d of %d agree" % (name, check.__name__[6:], n_ok, n_ok + len(n_bad)))
         pieces_ok, pieces_bad = check_pieces(real, name, events)
         failed += len(pieces_bad)
         total += pieces_ok + len(pieces_bad)

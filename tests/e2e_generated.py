@@ -127,8 +127,22 @@ def case_dns_indicator(c):
 
 def case_dht(c):
     alerts = c.of("alert")
-    c.check(alerts and all(a["p2p"]["protocol"] == "bittorrent" and a["proto"] == "UDP" for a in alerts),
-            "DHT: expected BitTorrent alerts over UDP, got %s" % [(a["p2p"], a["proto"]) for a in alerts])
+    c.check(len(alerts) == 4 and all(a["p2p"]["protocol"] == "bittorrent" and a["proto"] == "UDP"
+                                     and a["p2p"]["evidence"] == "dht" for a in alerts),
+            "DHT: expected 4 BitTorrent alerts from DHT, got %s" % [(a["p2p"], a["proto"]) for a in alerts])
+    # Per node (pcaps/README.md): ping, find_node (target), get_peers and announce_peer (info_hash).
+    dht = {f["dest_ip"]: f["p2p"]["dht"] for f in c.of("flow")}
+    want = {
+        "203.0.113.20": ({"ping": 1}, [], []),
+        "203.0.113.21": ({"find_node": 1}, [], [ih(0x01)]),
+        "203.0.113.22": ({"get_peers": 1}, [ih(0x01)], []),
+        "203.0.113.23": ({"announce_peer": 1}, [ih(0x01)], []),
+    }
+    for node, (queries, hashes, targets) in want.items():
+        d = dht.get(node, {})
+        got = (d.get("query"), d.get("info_hashes"), d.get("targets"), d.get("messages"))
+        c.check(got == (queries, hashes, targets, 2), "DHT %s: %s" % (node, got))
+        c.check(d.get("client", {}).get("node_id") == bytes(range(0x40, 0x54)).hex(), "DHT %s node id" % node)
 
 
 def case_mixed(c):
