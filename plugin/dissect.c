@@ -12,23 +12,26 @@
 #include "cursor.h"
 #include "dht.h"
 #include "dissect.h"
+#include "tracker.h"
 #include "utp.h"
 
 /* Payloads probed per flow before giving up on it. */
 #define MAX_PROBES 8
 
-enum kind { K_BT = 1, K_UDP };
+enum kind { K_BT = 1, K_HTTP_TRACKER, K_UDP };
 
-/* BitTorrent clients run DHT and uTP on one UDP port: one flow can carry both. */
+/* BitTorrent clients run DHT and uTP (and UDP tracker requests) on one UDP port. */
 struct udp_p2p {
     struct sl_dht_flow dht;
     struct sl_utp_flow utp;
+    struct sl_tracker trk;
 };
 
 struct sl_dissect_item {
     uint8_t kind;
     union {
         struct sl_bt_flow bt;
+        struct sl_tracker trk;
         struct udp_p2p udp;
     } u;
     struct sl_dissect_item *next;
@@ -98,6 +101,16 @@ const struct sl_utp_flow *sl_dissect_utp(const struct sl_flow *f)
     return u && (u->packets[0] || u->packets[1]) ? u : NULL;
 }
 
+const struct sl_tracker *sl_dissect_tracker(const struct sl_flow *f)
+{
+    const struct sl_tracker *t = NULL;
+    if (f->dis && f->dis->kind == K_HTTP_TRACKER)
+        t = &f->dis->u.trk;
+    else if (f->dis && f->dis->kind == K_UDP)
+        t = &f->dis->u.udp.trk;
+    return t && t->kind != SL_TRK_NONE ? t : NULL;
+}
+
 bool sl_dissect_bt_handshake(const struct sl_flow *f)
 {
     const struct sl_bt_flow *bt = sl_dissect_bt(f);
@@ -114,18 +127,25 @@ const char *sl_dissect_evidence(const struct sl_flow *f)
         return "utp";
     if (d && d->messages)
         return "dht";
+    const struct sl_tracker *t = sl_dissect_tracker(f);
+    if (t && (t->announces || t->scrapes || t->connects))
+        return t->kind == SL_TRK_LSD ? "lsd" : "tracker";
     return NULL;
 }
 
 /* Which dissector, if any, wants a flow whose early payload this is. */
 static enum kind probe(const struct sl_packet *pkt)
 {
-    if (pkt->l4proto == 6)
-        return sl_bt_probe(pkt->payload, pkt->payload_caplen) ? K_BT : 0;
+    if (pkt->l4proto == 6) {
+        if (sl_bt_probe(pkt->payload, pkt->payload_caplen))
+            return K_BT;
+        return sl_tracker_http_probe(pkt->payload, pkt->payload_caplen) ? K_HTTP_TRACKER : 0;
+    }
     if (pkt->l4proto != 17)
         return 0;
     return sl_dht_probe(pkt->payload, pkt->payload_caplen) ||
-                   sl_utp_probe(pkt->payload, pkt->payload_caplen)
+                   sl_utp_probe(pkt->payload, pkt->payload_caplen) ||
+                   sl_tracker_udp_probe(pkt->payload, pkt->payload_caplen)
                ? K_UDP
                : 0;
 }
@@ -157,14 +177,26 @@ bool sl_dissect_packet(struct sl_dissect_pool *p, struct sl_flow *f, const struc
                    pkt->payload_len);
         return !had && it->u.bt.dir[dir].handshake;
     }
+    case K_HTTP_TRACKER:
+        /* Requests go to the tracker; a keep-alive connection may carry several. */
+        if (dir == 0 && sl_tracker_http_probe(pkt->payload, pkt->payload_caplen))
+            sl_tracker_feed(&it->u.trk, pkt->payload, pkt->payload_caplen);
+        break;
     default: {
         struct sl_cur pc = sl_cur_make(pkt->payload, pkt->payload_caplen);
         /* A KRPC message is a dictionary ("d..."); a uTP header never starts with 'd' (0x64
          * would be type 6, which does not exist). */
-        if (sl_cur_peek(&pc, 0) == 'd')
-            sl_dht_feed(&it->u.udp.dht, dir, pkt->payload, pkt->payload_caplen);
-        else
-            sl_utp_feed(&it->u.udp.utp, dir, pkt->payload, pkt->payload_caplen, pkt->payload_len);
+        struct udp_p2p *u = &it->u.udp;
+        if (sl_cur_peek(&pc, 0) == 'd') {
+            sl_dht_feed(&u->dht, dir, pkt->payload, pkt->payload_caplen);
+        } else if (u->trk.kind != SL_TRK_NONE ||
+                   sl_tracker_udp_probe(pkt->payload, pkt->payload_caplen)) {
+            /* A tracker's flow: requests go one way, the answers are not uTP either. */
+            if (dir == 0)
+                sl_tracker_feed(&u->trk, pkt->payload, pkt->payload_caplen);
+        } else {
+            sl_utp_feed(&u->utp, dir, pkt->payload, pkt->payload_caplen, pkt->payload_len);
+        }
         break;
     }
     }

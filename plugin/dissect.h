@@ -16,6 +16,7 @@
 struct sl_bt_flow;
 struct sl_dht_flow;
 struct sl_utp_flow;
+struct sl_tracker;
 
 struct sl_dissect_pool {
     struct sl_dissect_item *free_items;
@@ -43,6 +44,7 @@ void sl_dissect_end(struct sl_dissect_pool *p, struct sl_flow *f);
 const struct sl_bt_flow *sl_dissect_bt(const struct sl_flow *f);
 const struct sl_dht_flow *sl_dissect_dht(const struct sl_flow *f);
 const struct sl_utp_flow *sl_dissect_utp(const struct sl_flow *f);
+const struct sl_tracker *sl_dissect_tracker(const struct sl_flow *f);
 
 /*
  * sluice's own evidence that the flow is BitTorrent: "handshake" (peer wire,

@@ -13,6 +13,7 @@
 
 #include "bt-wire.h"
 #include "engine.h"
+#include "tracker.h"
 
 #define US_PER_SEC 1000000LL
 /* Idle flows ended per packet: bounded so no packet pays for a whole sweep. */
@@ -283,6 +284,9 @@ static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_
     /* Both handshakes seen: the one event that names the torrent and both clients. */
     if (bt && bt->dir[0].handshake && bt->dir[1].handshake && !(f->flags & SL_FF_BT_REPORTED))
         sl_event_bt_handshake(e, f, pkt);
+    const struct sl_tracker *trk = sl_dissect_tracker(f);
+    if (trk && trk->kind != SL_TRK_LSD && trk->announces && !(f->flags & SL_FF_TRACKER_REPORTED))
+        sl_event_bt_tracker(e, f, pkt);
 }
 
 static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)

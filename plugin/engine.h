@@ -58,7 +58,7 @@ struct sluice_engine {
     uint64_t pcap_cnt;
     struct sl_counters c;
     /* Alerts by signature: one slot per P2P table row, session and indicator. */
-    uint64_t alerts_session[32], alerts_indicator[32], alerts_bt_handshake;
+    uint64_t alerts_session[32], alerts_indicator[32], alerts_bt_handshake, alerts_bt_tracker;
 };
 
 /* event.c */
@@ -68,6 +68,9 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
 /* The BitTorrent handshake alert: info_hash, peer ids and clients of a peer-wire flow. */
 void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
                            const struct sl_packet *pkt);
+/* The tracker announce alert: what a client told a tracker about a torrent. */
+void sl_event_bt_tracker(struct sluice_engine *e, const struct sl_flow *f,
+                         const struct sl_packet *pkt);
 void sl_event_stats(struct sluice_engine *e);
 /* Format microseconds since the epoch as EVE does: 2024-03-01T12:00:00.000000+0000. */
 #define SL_TS_LEN 64

@@ -19,6 +19,7 @@
 #include "community_id.h"
 #include "dht.h"
 #include "engine.h"
+#include "tracker.h"
 #include "utp.h"
 
 #define US_PER_SEC 1000000LL
@@ -386,9 +387,54 @@ static void utp_object(struct sl_jw *w, const struct sl_utp_flow *u)
     sl_jw_obj_close(w);
 }
 
+static void tracker_object(struct sl_jw *w, const struct sl_tracker *t)
+{
+    static const char *const kinds[] = {"", "http", "udp", "lsd"};
+    sl_jw_obj_open(w, t->kind == SL_TRK_LSD ? "lsd" : "tracker");
+    if (t->kind != SL_TRK_LSD)
+        sl_jw_str(w, "transport", kinds[t->kind]);
+    sl_jw_u64(w, "announces", t->announces);
+    if (t->kind != SL_TRK_LSD) {
+        sl_jw_u64(w, "scrapes", t->scrapes);
+        if (t->kind == SL_TRK_UDP)
+            sl_jw_u64(w, "connects", t->connects);
+    }
+    sl_jw_arr_open(w, "info_hashes");
+    for (unsigned i = 0; i < t->hashes; i++)
+        sl_jw_hex(w, NULL, t->info_hash[i], 20);
+    sl_jw_arr_close(w);
+    if (t->have_peer_id) {
+        sl_jw_strn(w, "peer_id", t->peer_id, 20);
+        sl_jw_hex(w, "peer_id_hex", t->peer_id, 20);
+        struct sl_bt_client cl;
+        if (sl_bt_client_from_peer_id(t->peer_id, &cl)) {
+            sl_jw_str(w, "client", cl.name);
+            if (cl.version[0])
+                sl_jw_str(w, "client_version", cl.version);
+        }
+    }
+    if (t->port)
+        sl_jw_u64(w, "port", t->port);
+    if (t->have_counters) {
+        sl_jw_u64(w, "uploaded", t->uploaded);
+        sl_jw_u64(w, "downloaded", t->downloaded);
+        sl_jw_u64(w, "left", t->left);
+    }
+    if (t->event[0])
+        sl_jw_str(w, "event", t->event);
+    if (t->ua_len)
+        untrusted(w, "user_agent", "user_agent_hex", t->user_agent, t->ua_len);
+    if (t->host_len)
+        untrusted(w, "host", "host_hex", t->host, t->host_len);
+    sl_jw_obj_close(w);
+}
+
 static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
 {
     struct sl_jw *w = &e->jw;
+    const struct sl_tracker *trk = sl_dissect_tracker(f);
+    if (trk)
+        tracker_object(w, trk);
     const struct sl_dht_flow *dht = sl_dissect_dht(f);
     const struct sl_utp_flow *utp = sl_dissect_utp(f);
     if (dht)
@@ -462,20 +508,20 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
     emit(e, SLUICE_EVENT_ALERT);
 }
 
-void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
-                           const struct sl_packet *pkt)
+/* An alert of sluice's own BitTorrent dissectors: one signature, the p2p details. */
+static void bt_detail_alert(struct sluice_engine *e, const struct sl_flow *f,
+                            const struct sl_packet *pkt, uint32_t sid, const char *msg,
+                            const char *evidence)
 {
-    ((struct sl_flow *)f)->flags |= SL_FF_BT_REPORTED;
     e->c.alerts++;
-    e->alerts_bt_handshake++;
     struct sl_jw *w = &e->jw;
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
     sl_jw_obj_open(w, "alert");
     sl_jw_str(w, "action", "allowed");
     sl_jw_u64(w, "gid", 1);
-    sl_jw_u64(w, "signature_id", SL_SID_BT_HANDSHAKE);
+    sl_jw_u64(w, "signature_id", sid);
     sl_jw_u64(w, "rev", 1);
-    sl_jw_str(w, "signature", "SLUICE P2P BitTorrent handshake with info_hash");
+    sl_jw_str(w, "signature", msg);
     sl_jw_str(w, "category", "Potential Corporate Privacy Violation");
     sl_jw_u64(w, "severity", 3);
     mitre(w);
@@ -485,11 +531,29 @@ void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
     sl_jw_str(w, "category", "file-sharing");
     sl_jw_str(w, "detection", "session");
     sl_jw_str(w, "confidence", "high");
-    sl_jw_str(w, "evidence", "handshake");
+    sl_jw_str(w, "evidence", evidence);
     bt_object(e, f);
     sl_jw_obj_close(w);
     flow_object(e, f, NULL);
     emit(e, SLUICE_EVENT_ALERT);
+}
+
+void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
+                           const struct sl_packet *pkt)
+{
+    ((struct sl_flow *)f)->flags |= SL_FF_BT_REPORTED;
+    e->alerts_bt_handshake++;
+    bt_detail_alert(e, f, pkt, SL_SID_BT_HANDSHAKE,
+                    "SLUICE P2P BitTorrent handshake with info_hash", "handshake");
+}
+
+void sl_event_bt_tracker(struct sluice_engine *e, const struct sl_flow *f,
+                         const struct sl_packet *pkt)
+{
+    ((struct sl_flow *)f)->flags |= SL_FF_TRACKER_REPORTED;
+    e->alerts_bt_tracker++;
+    bt_detail_alert(e, f, pkt, SL_SID_BT_TRACKER, "SLUICE P2P BitTorrent tracker announce",
+                    "tracker");
 }
 
 static const char *reason_name(enum sl_end_reason r)
@@ -627,10 +691,16 @@ void sl_event_stats(struct sluice_engine *e)
             sl_jw_u64(w, sid, e->alerts_indicator[i]);
         }
     }
-    if (e->alerts_bt_handshake) {
+    const struct {
+        uint32_t sid;
+        uint64_t n;
+    } own[] = {{SL_SID_BT_HANDSHAKE, e->alerts_bt_handshake},
+               {SL_SID_BT_TRACKER, e->alerts_bt_tracker}};
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
         char sid[16];
-        snprintf(sid, sizeof(sid), "%u", SL_SID_BT_HANDSHAKE);
-        sl_jw_u64(w, sid, e->alerts_bt_handshake);
+        snprintf(sid, sizeof(sid), "%u", own[i].sid);
+        if (own[i].n)
+            sl_jw_u64(w, sid, own[i].n);
     }
     sl_jw_obj_close(w);
     sl_jw_obj_close(w);

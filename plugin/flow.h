@@ -49,8 +49,9 @@ enum {
     SL_FF_FIN_TOCLIENT = 1u << 9,
     SL_FF_RST = 1u << 10,
     SL_FF_ICMP_ONEWAY = 1u << 11,
-    SL_FF_BT_REPORTED = 1u << 12, /* the BitTorrent handshake alert was written */
-    SL_FF_P2P_SKIPPED = 1u << 13, /* a dissector matched but no state was free */
+    SL_FF_BT_REPORTED = 1u << 12,      /* the BitTorrent handshake alert was written */
+    SL_FF_P2P_SKIPPED = 1u << 13,      /* a dissector matched but no state was free */
+    SL_FF_TRACKER_REPORTED = 1u << 14, /* the tracker announce alert was written */
 };
 
 struct sl_ndpi_slot;

@@ -15,6 +15,7 @@
  * of a session, where nDPI said the same, guessed it from a port, or missed it.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include <ndpi_api.h>
 
@@ -63,7 +64,15 @@ void sl_p2p_judge(const struct sl_flow *f, struct sl_p2p_judgement *out)
     /* sluice's own dissectors parsed BitTorrent structure: payload evidence, whatever nDPI
      * said, guessed from a port, or missed (Message Stream Encryption first, uTP). */
     const char *ours = sl_dissect_evidence(f);
-    if (ours && (!out->proto || out->proto->ndpi_id == NDPI_PROTOCOL_BITTORRENT)) {
+    bool lsd = ours && !strcmp(ours, "lsd");
+    if (lsd && !out->proto) {
+        /* Local service discovery: a client announcing itself on the LAN, not a session. */
+        out->proto = sl_p2p_lookup(NDPI_PROTOCOL_BITTORRENT);
+        out->verdict = SL_P2P_INDICATOR;
+        out->decided_by = ours;
+        return;
+    }
+    if (ours && !lsd && (!out->proto || out->proto->ndpi_id == NDPI_PROTOCOL_BITTORRENT)) {
         out->proto = sl_p2p_lookup(NDPI_PROTOCOL_BITTORRENT);
         out->verdict = SL_P2P_SESSION;
         out->decided_by = ours;

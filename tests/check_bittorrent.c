@@ -9,6 +9,7 @@
 #include "bt-peerid.h"
 #include "bt-wire.h"
 #include "dht.h"
+#include "tracker.h"
 #include "utp.h"
 #include "suites.h"
 
@@ -371,6 +372,91 @@ START_TEST(utp_headers_and_connections)
 }
 END_TEST
 
+START_TEST(tracker_http_announce)
+{
+    static const char req[] =
+        "GET /a/announce?info_hash=%aa7i%c4S%0d%de%06%24%18s%da%d4%3a%b5%cc%ec%2c%e6%22"
+        "&peer_id=-TR2940-zw3pbm2u8mvv&port=51413&uploaded=1024&downloaded=0&left=304900509"
+        "&numwant=0&event=stopped HTTP/1.1\r\nHost: tracker.example\r\n"
+        "user-agent: Transmission/2.94\x01\r\n\r\n";
+    ck_assert(sl_tracker_http_probe(U(req)));
+    ck_assert(!sl_tracker_http_probe(U("GET /announce HTTP/1.1\r\n\r\n"))); /* no info_hash */
+    ck_assert(!sl_tracker_http_probe(U("GET /index.html?info_hash=x HTTP/1.1\r\n")));
+    ck_assert(!sl_tracker_http_probe(U("POST /announce?info_hash=x HTTP/1.1\r\n")));
+    struct sl_tracker t;
+    memset(&t, 0, sizeof(t));
+    ck_assert(sl_tracker_feed(&t, U(req)));
+    ck_assert_int_eq(t.kind, SL_TRK_HTTP);
+    ck_assert_uint_eq(t.announces, 1);
+    ck_assert_uint_eq(t.hashes, 1);
+    static const uint8_t ih[20] = {0xaa, '7',  'i',  0xc4, 'S',  0x0d, 0xde, 0x06, 0x24, 0x18,
+                                   's',  0xda, 0xd4, 0x3a, 0xb5, 0xcc, 0xec, 0x2c, 0xe6, 0x22};
+    ck_assert_mem_eq(t.info_hash[0], ih, 20);
+    ck_assert(t.have_peer_id);
+    ck_assert_mem_eq(t.peer_id, "-TR2940-zw3pbm2u8mvv", 20);
+    ck_assert_uint_eq(t.port, 51413);
+    ck_assert_uint_eq(t.uploaded, 1024);
+    ck_assert_uint_eq(t.left, 304900509);
+    ck_assert_str_eq(t.event, "stopped");
+    ck_assert_uint_eq(t.ua_len, 18);
+    ck_assert_mem_eq(t.user_agent, "Transmission/2.94\x01", 18); /* raw: escaped when written */
+    ck_assert_uint_eq(t.host_len, 15);
+    ck_assert_mem_eq(t.host, "tracker.example", 15);
+    /* Every truncation of the request parses without reading past it. */
+    for (size_t len = 0; len < sizeof(req) - 1; len++) {
+        struct sl_tracker u;
+        memset(&u, 0, sizeof(u));
+        sl_tracker_feed(&u, (const uint8_t *)req, (uint32_t)len);
+    }
+}
+END_TEST
+
+START_TEST(tracker_udp_and_lsd)
+{
+    uint8_t connect[16] = {0, 0, 0x04, 0x17, 0x27, 0x10, 0x19, 0x80, 0, 0, 0, 0, 1, 2, 3, 4};
+    uint8_t ann[98];
+    memset(ann, 0, sizeof(ann));
+    ann[11] = 1; /* action announce */
+    memset(ann + 16, 0x11, 20);
+    memcpy(ann + 36, "-qB4650-abcdefghijkl", 20);
+    ann[63] = 5;                    /* downloaded */
+    ann[71] = 7;                    /* left */
+    ann[79] = 9;                    /* uploaded */
+    ann[83] = 2;                    /* started */
+    ann[96] = 0x1a, ann[97] = 0xe1; /* port 6881 */
+    ck_assert(sl_tracker_udp_probe(connect, sizeof(connect)));
+    struct sl_tracker t;
+    memset(&t, 0, sizeof(t));
+    ck_assert(!sl_tracker_feed(&t, ann, sizeof(ann))); /* no connect seen yet: not claimed */
+    ck_assert(sl_tracker_feed(&t, connect, sizeof(connect)));
+    ck_assert(sl_tracker_feed(&t, ann, sizeof(ann)));
+    ck_assert_int_eq(t.kind, SL_TRK_UDP);
+    ck_assert_uint_eq(t.connects, 1);
+    ck_assert_uint_eq(t.announces, 1);
+    ck_assert_uint_eq(t.hashes, 1);
+    ck_assert_uint_eq(t.downloaded, 5);
+    ck_assert_uint_eq(t.left, 7);
+    ck_assert_uint_eq(t.uploaded, 9);
+    ck_assert_str_eq(t.event, "started");
+    ck_assert_uint_eq(t.port, 6881);
+    ck_assert(!sl_tracker_feed(&t, ann, 97)); /* one byte short */
+
+    static const char lsd[] =
+        "BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\n"
+        "Port: 61197\r\nInfohash: ED4F1085E885F98F9A69B70EE89EB988B8FD9115\r\n"
+        "Infohash: zz\r\ncookie: x\r\n\r\n\r\n";
+    ck_assert(sl_tracker_udp_probe(U(lsd)));
+    struct sl_tracker l;
+    memset(&l, 0, sizeof(l));
+    ck_assert(sl_tracker_feed(&l, U(lsd)));
+    ck_assert_int_eq(l.kind, SL_TRK_LSD);
+    ck_assert_uint_eq(l.port, 61197);
+    ck_assert_uint_eq(l.hashes, 1); /* the malformed second one is not taken */
+    ck_assert_uint_eq(l.info_hash[0][0], 0xed);
+    ck_assert_uint_eq(l.info_hash[0][19], 0x15);
+}
+END_TEST
+
 Suite *suite_bittorrent(void)
 {
     Suite *s = suite_create("bittorrent");
@@ -386,6 +472,8 @@ Suite *suite_bittorrent(void)
     tcase_add_loop_test(tc, client_from_peer_id, 0, (int)(sizeof(pids) / sizeof(pids[0])));
     tcase_add_test(tc, dht_messages);
     tcase_add_test(tc, utp_headers_and_connections);
+    tcase_add_test(tc, tracker_http_announce);
+    tcase_add_test(tc, tracker_udp_and_lsd);
     suite_add_tcase(s, tc);
     return s;
 }

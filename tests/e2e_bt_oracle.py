@@ -13,6 +13,9 @@ is in sluice's p2p.dht.info_hashes for that flow, and the query counts agree.
 uTP: every uTP stream Wireshark finds with traffic both ways (.bt-utp.tsv) is
 reported by sluice as a confirmed uTP connection with the same packet and
 payload byte counts each way.
+Trackers: each HTTP announce flow's last request (.bt-tracker.tsv: info_hash,
+peer_id, port, uploaded, downloaded, left, event, User-Agent) and each LSD
+announce (.bt-lsd.tsv: infohash, port) is what sluice reports for that flow.
 
 Piece bytes each way are compared with the capture's .bt-messages.tsv label
 (tshark's piece lengths less the 9-byte header) on every TCP flow Wireshark
@@ -170,6 +173,46 @@ def check_utp(real, name, events):
     return ok, bad
 
 
+def check_tracker(real, name, events):
+    """HTTP announces (.bt-tracker.tsv) and LSD announces (.bt-lsd.tsv) against sluice's flows."""
+    ok, bad = 0, []
+    ours = {}
+    for e in events:
+        p = e.get("p2p", {})
+        t = p.get("tracker") or p.get("lsd")
+        if e["event_type"] == "flow" and t:
+            k = flow_key(e["src_ip"], e["src_port"], e["dest_ip"], e["dest_port"])
+            ours.setdefault(k, []).append(t)
+    path = os.path.join(real, "labels", name + ".bt-tracker.tsv")
+    if os.path.exists(path):
+        last = {}
+        with open(path, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f, delimiter="\t"):
+                last[flow_key(r["src"], r["sport"], r["dst"], r["dport"])] = r
+        for k, r in last.items():
+            ts = ours.get(k, [])
+            want = (r["info_hash"], r["peer_id_hex"], int(r["port"]), int(r["uploaded"]),
+                    int(r["downloaded"]), int(r["left"]), r["event"], r["user_agent"])
+            got = [(t["info_hashes"][-1] if t["info_hashes"] else None, t.get("peer_id_hex"), t.get("port"),
+                    t.get("uploaded"), t.get("downloaded"), t.get("left"), t.get("event", ""),
+                    t.get("user_agent")) for t in ts]
+            if want in got:
+                ok += 1
+            else:
+                bad.append("tracker %s: sluice %s, tshark %s" % (k, got, want))
+    path = os.path.join(real, "labels", name + ".bt-lsd.tsv")
+    if os.path.exists(path):
+        with open(path, newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f, delimiter="\t"):
+                k = flow_key(r["src"], r["sport"], r["dst"], r["dport"])
+                if any(r["infohash"].lower() in t["info_hashes"] and t.get("port") == int(r["lsd_port"])
+                       for t in ours.get(k, [])):
+                    ok += 1
+                else:
+                    bad.append("LSD %s: sluice %s, tshark %s port %s" % (k, ours.get(k), r["infohash"], r["lsd_port"]))
+    return ok, bad
+
+
 def main(argv):
     if len(argv) not in (5, 6):
         print(__doc__, file=sys.stderr)
@@ -179,7 +222,7 @@ def main(argv):
     if evecheck.jsonschema is None:
         print("SKIP: python3-jsonschema not installed", file=sys.stderr)
         return 77
-    suffixes = (".bt-handshakes.tsv", ".bt-dht.jsonl", ".bt-utp.tsv")
+    suffixes = (".bt-handshakes.tsv", ".bt-dht.jsonl", ".bt-utp.tsv", ".bt-tracker.tsv", ".bt-lsd.tsv")
     names = sorted({f[:f.rindex(".bt-")] for f in os.listdir(os.path.join(real, "labels"))
                     if f.endswith(suffixes)})
     failed = total = 0
@@ -204,7 +247,7 @@ def main(argv):
                 if "peer_id_hex" in s:
                     ih = bt["info_hash"] if side == "client" else bt.get("info_hash_server", bt["info_hash"])
                     seen.add((ip, port, ih, s["peer_id_hex"]))
-        for check in (check_dht, check_utp):
+        for check in (check_dht, check_utp, check_tracker):
             n_ok, n_bad = check(real, name, events)
             total += n_ok + len(n_bad)
             failed += len(n_bad)

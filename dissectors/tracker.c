@@ -1,0 +1,345 @@
+/*
+ * tracker.c - what a BitTorrent client tells its trackers.
+ *
+ * HTTP (BEP 3):  GET /announce?info_hash=%12%34...&peer_id=...&port=6881
+ *                    &uploaded=0&downloaded=0&left=123&event=started HTTP/1.1
+ *                (scrape: GET /scrape?info_hash=...), values percent-encoded.
+ * UDP (BEP 15):  connect  = protocol_id 0x41727101980 (8), action 0 (4), transaction (4)
+ *                announce = connection_id (8), action 1, transaction, info_hash (20),
+ *                           peer_id (20), downloaded (8), left (8), uploaded (8),
+ *                           event (4), ip (4), key (4), num_want (4), port (2)
+ *                scrape   = connection_id, action 2, transaction, info_hash * n
+ * LSD (BEP 14):  BT-SEARCH * HTTP/1.1 \r\n Host: 239.192.152.143:6771 \r\n
+ *                Port: 6881 \r\n Infohash: <40 hex> \r\n ... to 239.192.152.143:6771.
+ * Everything is read through the cursor; text fields are kept as raw bytes
+ * (the event writer escapes them).
+ */
+#include <string.h>
+
+#include "cursor.h"
+#include "tracker.h"
+
+#define UDP_PROTOCOL_ID 0x41727101980ull
+
+/* Does the cursor start with the bytes of `s`?  (Does not consume.) */
+static bool starts_with(const struct sl_cur *c, const char *s)
+{
+    size_t n = strlen(s);
+    struct sl_cur t = *c;
+    const uint8_t *p = sl_cur_bytes(&t, n);
+    return p && memcmp(p, s, n) == 0;
+}
+
+/* Case-insensitive prefix test for header names. */
+static bool starts_with_ci(const struct sl_cur *c, const char *s)
+{
+    struct sl_cur t = *c;
+    for (; *s; s++) {
+        int ch = sl_cur_u8(&t);
+        if (!sl_cur_ok(&t))
+            return false;
+        if (ch >= 'A' && ch <= 'Z')
+            ch += 'a' - 'A';
+        if (ch != (*s >= 'A' && *s <= 'Z' ? *s + ('a' - 'A') : *s))
+            return false;
+    }
+    return true;
+}
+
+/* The next line (without its CR LF) as a sub-cursor; the rest when no terminator. */
+static struct sl_cur next_line(struct sl_cur *c)
+{
+    size_t n = 0;
+    while (n < sl_cur_left(c) && sl_cur_peek(c, n) != '\n')
+        n++;
+    struct sl_cur line = sl_cur_sub(c, n);
+    sl_cur_skip(c, 1); /* the LF, when there is one */
+    c->bad = false;
+    if (sl_cur_left(&line) && sl_cur_peek(&line, sl_cur_left(&line) - 1) == '\r')
+        sl_cur_clamp(&line, sl_cur_left(&line) - 1); /* drop the CR */
+    return line;
+}
+
+/* Bytes up to (not including) `stop`, or to the end; the stop byte is consumed. */
+static struct sl_cur take_until(struct sl_cur *c, int stop1, int stop2)
+{
+    size_t n = 0;
+    int ch;
+    while ((ch = sl_cur_peek(c, n)) >= 0 && ch != stop1 && ch != stop2)
+        n++;
+    return sl_cur_sub(c, n);
+}
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode `v` into out (at most max bytes); returns the decoded length. */
+static size_t pct_decode(struct sl_cur v, uint8_t *out, size_t max)
+{
+    size_t n = 0;
+    while (sl_cur_left(&v) && n < max) {
+        int ch = sl_cur_u8(&v);
+        if (ch == '%' && sl_cur_left(&v) >= 2 && hexval(sl_cur_peek(&v, 0)) >= 0 &&
+            hexval(sl_cur_peek(&v, 1)) >= 0) {
+            ch = hexval(sl_cur_u8(&v)) << 4;
+            ch |= hexval(sl_cur_u8(&v));
+        }
+        out[n++] = (uint8_t)ch;
+    }
+    return n;
+}
+
+static uint64_t decimal(struct sl_cur v, bool *ok)
+{
+    uint64_t x = 0;
+    *ok = sl_cur_left(&v) > 0;
+    while (sl_cur_left(&v)) {
+        int ch = sl_cur_u8(&v);
+        if (ch < '0' || ch > '9' || x > (UINT64_MAX - 9) / 10) {
+            *ok = false;
+            return 0;
+        }
+        x = x * 10 + (uint64_t)(ch - '0');
+    }
+    return x;
+}
+
+static bool key_is(const struct sl_cur *k, const char *name)
+{
+    return sl_cur_left(k) == strlen(name) && starts_with(k, name);
+}
+
+static void add_hash(struct sl_tracker *t, const uint8_t h[20])
+{
+    for (unsigned i = 0; i < t->hashes; i++)
+        if (memcmp(t->info_hash[i], h, 20) == 0)
+            return;
+    if (t->hashes < SL_TRACKER_MAX_HASHES)
+        memcpy(t->info_hash[t->hashes++], h, 20);
+}
+
+static void copy_text(struct sl_cur v, uint8_t *dst, uint8_t *len)
+{
+    size_t n = sl_cur_left(&v) < SL_TRACKER_TEXT_MAX ? sl_cur_left(&v) : SL_TRACKER_TEXT_MAX;
+    sl_cur_copy(&v, dst, n);
+    *len = (uint8_t)n;
+}
+
+/* ---- HTTP ---- */
+
+/* The request path of an announce or scrape; 'a', 's', or 0 when neither. */
+static int http_kind(struct sl_cur c)
+{
+    if (!starts_with(&c, "GET "))
+        return 0;
+    sl_cur_skip(&c, 4);
+    struct sl_cur path = take_until(&c, '?', ' ');
+    if (sl_cur_peek(&c, 0) != '?')
+        return 0;
+    /* The query must name a torrent: info_hash= somewhere in the request line. */
+    struct sl_cur q = take_until(&c, ' ', '\r');
+    bool has_hash = false;
+    for (size_t i = 0; i + 10 <= sl_cur_left(&q) && !has_hash; i++) {
+        struct sl_cur t = q;
+        sl_cur_skip(&t, i);
+        has_hash = starts_with(&t, "info_hash=");
+    }
+    if (!has_hash)
+        return 0;
+    int kind = 0;
+    for (size_t i = 0; i < sl_cur_left(&path); i++) {
+        struct sl_cur t = path;
+        sl_cur_skip(&t, i);
+        if (starts_with(&t, "announce"))
+            kind = 'a';
+        else if (!kind && starts_with(&t, "scrape"))
+            kind = 's';
+    }
+    return kind;
+}
+
+bool sl_tracker_http_probe(const uint8_t *payload, uint32_t caplen)
+{
+    return http_kind(sl_cur_make(payload, caplen)) != 0;
+}
+
+static bool http_feed(struct sl_tracker *t, struct sl_cur c)
+{
+    int kind = http_kind(c);
+    if (!kind)
+        return false;
+    t->kind = SL_TRK_HTTP;
+    if (kind == 'a')
+        t->announces++;
+    else
+        t->scrapes++;
+    struct sl_cur reqline = next_line(&c);
+    sl_cur_skip(&reqline, 4);
+    take_until(&reqline, '?', ' ');
+    sl_cur_skip(&reqline, 1);
+    struct sl_cur q = take_until(&reqline, ' ', -1);
+    while (sl_cur_left(&q)) {
+        struct sl_cur pair = take_until(&q, '&', -1);
+        sl_cur_skip(&q, 1);
+        struct sl_cur key = take_until(&pair, '=', -1);
+        sl_cur_skip(&pair, 1);
+        uint8_t val[64];
+        bool ok;
+        if (key_is(&key, "info_hash")) {
+            if (pct_decode(pair, val, sizeof(val)) == 20)
+                add_hash(t, val);
+        } else if (key_is(&key, "peer_id")) {
+            if (pct_decode(pair, val, sizeof(val)) == 20) {
+                memcpy(t->peer_id, val, 20);
+                t->have_peer_id = true;
+            }
+        } else if (key_is(&key, "port")) {
+            uint64_t p = decimal(pair, &ok);
+            if (ok && p < 65536)
+                t->port = (uint16_t)p;
+        } else if (key_is(&key, "uploaded")) {
+            t->uploaded = decimal(pair, &ok);
+            t->have_counters |= ok;
+        } else if (key_is(&key, "downloaded")) {
+            t->downloaded = decimal(pair, &ok);
+        } else if (key_is(&key, "left")) {
+            t->left = decimal(pair, &ok);
+        } else if (key_is(&key, "event")) {
+            size_t n = pct_decode(pair, val, sizeof(t->event) - 1);
+            /* Only the three events BEP 3 names; anything else is not a label we repeat. */
+            val[n] = 0;
+            if (!strcmp((char *)val, "started") || !strcmp((char *)val, "stopped") ||
+                !strcmp((char *)val, "completed"))
+                memcpy(t->event, val, n + 1);
+        }
+    }
+    /* Headers of interest: User-Agent and Host. */
+    while (sl_cur_left(&c)) {
+        struct sl_cur line = next_line(&c);
+        if (!sl_cur_left(&line))
+            break;
+        if (starts_with_ci(&line, "user-agent:")) {
+            sl_cur_skip(&line, 11);
+            while (sl_cur_peek(&line, 0) == ' ')
+                sl_cur_skip(&line, 1);
+            copy_text(line, t->user_agent, &t->ua_len);
+        } else if (starts_with_ci(&line, "host:")) {
+            sl_cur_skip(&line, 5);
+            while (sl_cur_peek(&line, 0) == ' ')
+                sl_cur_skip(&line, 1);
+            copy_text(line, t->host, &t->host_len);
+        }
+    }
+    return true;
+}
+
+/* ---- UDP tracker and LSD ---- */
+
+static bool is_connect(struct sl_cur c)
+{
+    return sl_cur_left(&c) >= 16 && sl_cur_u64be(&c) == UDP_PROTOCOL_ID && sl_cur_u32be(&c) == 0;
+}
+
+static bool lsd_feed(struct sl_tracker *t, struct sl_cur c)
+{
+    if (!starts_with(&c, "BT-SEARCH * HTTP/1.1"))
+        return false;
+    t->kind = SL_TRK_LSD;
+    t->announces++;
+    next_line(&c);
+    while (sl_cur_left(&c)) {
+        struct sl_cur line = next_line(&c);
+        if (!sl_cur_left(&line))
+            break;
+        if (starts_with_ci(&line, "infohash:")) {
+            sl_cur_skip(&line, 9);
+            while (sl_cur_peek(&line, 0) == ' ')
+                sl_cur_skip(&line, 1);
+            uint8_t h[20];
+            bool ok = sl_cur_left(&line) == 40;
+            for (int i = 0; ok && i < 20; i++) {
+                int hi = hexval(sl_cur_u8(&line)), lo = hexval(sl_cur_u8(&line));
+                ok = hi >= 0 && lo >= 0;
+                h[i] = (uint8_t)(hi << 4 | lo);
+            }
+            if (ok)
+                add_hash(t, h);
+        } else if (starts_with_ci(&line, "port:")) {
+            sl_cur_skip(&line, 5);
+            while (sl_cur_peek(&line, 0) == ' ')
+                sl_cur_skip(&line, 1);
+            bool ok;
+            uint64_t p = decimal(line, &ok);
+            if (ok && p < 65536)
+                t->port = (uint16_t)p;
+        }
+    }
+    return true;
+}
+
+static bool udp_feed(struct sl_tracker *t, struct sl_cur c)
+{
+    if (is_connect(c)) {
+        t->kind = SL_TRK_UDP;
+        t->connects++;
+        return true;
+    }
+    if (t->kind != SL_TRK_UDP || sl_cur_left(&c) < 16)
+        return false; /* announces only count after a connect was seen on the flow */
+    sl_cur_skip(&c, 8);
+    uint32_t action = sl_cur_u32be(&c);
+    sl_cur_skip(&c, 4);
+    if (action == 1 && sl_cur_left(&c) >= 82) {
+        uint8_t h[20];
+        sl_cur_copy(&c, h, 20);
+        add_hash(t, h);
+        sl_cur_copy(&c, t->peer_id, 20);
+        t->have_peer_id = true;
+        t->downloaded = sl_cur_u64be(&c);
+        t->left = sl_cur_u64be(&c);
+        t->uploaded = sl_cur_u64be(&c);
+        t->have_counters = true;
+        static const char *const events[] = {"", "completed", "started", "stopped"};
+        uint32_t ev = sl_cur_u32be(&c);
+        strcpy(t->event, ev < 4 ? events[ev] : "");
+        sl_cur_skip(&c, 12); /* ip, key, num_want */
+        t->port = sl_cur_u16be(&c);
+        t->announces++;
+        return sl_cur_ok(&c);
+    }
+    if (action == 2) {
+        while (sl_cur_left(&c) >= 20) {
+            uint8_t h[20];
+            sl_cur_copy(&c, h, 20);
+            add_hash(t, h);
+        }
+        t->scrapes++;
+        return true;
+    }
+    return false;
+}
+
+bool sl_tracker_udp_probe(const uint8_t *payload, uint32_t caplen)
+{
+    struct sl_cur c = sl_cur_make(payload, caplen);
+    return is_connect(c) || starts_with(&c, "BT-SEARCH * HTTP/1.1");
+}
+
+bool sl_tracker_feed(struct sl_tracker *t, const uint8_t *payload, uint32_t caplen)
+{
+    struct sl_cur c = sl_cur_make(payload, caplen);
+    bool ok = starts_with(&c, "GET ")           ? http_feed(t, c)
+              : starts_with(&c, "BT-SEARCH * ") ? lsd_feed(t, c)
+                                                : udp_feed(t, c);
+    if (!ok)
+        t->bad++;
+    return ok;
+}
