@@ -46,6 +46,21 @@ static bool starts_with_ci(const struct sl_cur *c, const char *s)
     return true;
 }
 
+/*
+ * An HTTP-style header line "Name: value": when the line is that header (name
+ * matched without regard to case), step the line to the value past its
+ * leading spaces and return true.
+ */
+static bool header_value(struct sl_cur *line, const char *name)
+{
+    if (!starts_with_ci(line, name))
+        return false;
+    sl_cur_skip(line, strlen(name));
+    while (sl_cur_peek(line, 0) == ' ')
+        sl_cur_skip(line, 1);
+    return true;
+}
+
 /* The next line (without its CR LF) as a sub-cursor; the rest when no terminator. */
 static struct sl_cur next_line(struct sl_cur *c)
 {
@@ -226,15 +241,9 @@ static bool http_feed(struct sl_tracker *t, struct sl_cur c)
         struct sl_cur line = next_line(&c);
         if (!sl_cur_left(&line))
             break;
-        if (starts_with_ci(&line, "user-agent:")) {
-            sl_cur_skip(&line, 11);
-            while (sl_cur_peek(&line, 0) == ' ')
-                sl_cur_skip(&line, 1);
+        if (header_value(&line, "user-agent:")) {
             copy_text(line, t->user_agent, &t->ua_len);
-        } else if (starts_with_ci(&line, "host:")) {
-            sl_cur_skip(&line, 5);
-            while (sl_cur_peek(&line, 0) == ' ')
-                sl_cur_skip(&line, 1);
+        } else if (header_value(&line, "host:")) {
             copy_text(line, t->host, &t->host_len);
         }
     }
@@ -259,10 +268,7 @@ static bool lsd_feed(struct sl_tracker *t, struct sl_cur c)
         struct sl_cur line = next_line(&c);
         if (!sl_cur_left(&line))
             break;
-        if (starts_with_ci(&line, "infohash:")) {
-            sl_cur_skip(&line, 9);
-            while (sl_cur_peek(&line, 0) == ' ')
-                sl_cur_skip(&line, 1);
+        if (header_value(&line, "infohash:")) {
             uint8_t h[20];
             bool ok = sl_cur_left(&line) == 40;
             for (int i = 0; ok && i < 20; i++) {
@@ -272,10 +278,7 @@ static bool lsd_feed(struct sl_tracker *t, struct sl_cur c)
             }
             if (ok)
                 add_hash(t, h);
-        } else if (starts_with_ci(&line, "port:")) {
-            sl_cur_skip(&line, 5);
-            while (sl_cur_peek(&line, 0) == ' ')
-                sl_cur_skip(&line, 1);
+        } else if (header_value(&line, "port:")) {
             bool ok;
             uint64_t p = decimal(line, &ok);
             if (ok && p < 65536)
