@@ -8,17 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ndpi_api.h>
+
 #include "bt-wire.h"
 #include "cursor.h"
 #include "dht.h"
 #include "dissect.h"
+#include "edonkey.h"
+#include "gnutella.h"
 #include "tracker.h"
 #include "utp.h"
 
 /* Payloads probed per flow before giving up on it. */
 #define MAX_PROBES 8
 
-enum kind { K_BT = 1, K_HTTP_TRACKER, K_UDP };
+enum kind { K_BT = 1, K_HTTP_TRACKER, K_UDP, K_ED2K, K_GNUT };
 
 /* BitTorrent clients run DHT and uTP (and UDP tracker requests) on one UDP port. */
 struct udp_p2p {
@@ -33,6 +37,8 @@ struct sl_dissect_item {
         struct sl_bt_flow bt;
         struct sl_tracker trk;
         struct udp_p2p udp;
+        struct sl_ed2k_flow ed2k;
+        struct sl_gnut_flow gnut;
     } u;
     struct sl_dissect_item *next;
 };
@@ -111,6 +117,30 @@ const struct sl_tracker *sl_dissect_tracker(const struct sl_flow *f)
     return t && t->kind != SL_TRK_NONE ? t : NULL;
 }
 
+const struct sl_ed2k_flow *sl_dissect_ed2k(const struct sl_flow *f)
+{
+    return f->dis && f->dis->kind == K_ED2K ? &f->dis->u.ed2k : NULL;
+}
+
+const struct sl_gnut_flow *sl_dissect_gnut(const struct sl_flow *f)
+{
+    return f->dis && f->dis->kind == K_GNUT ? &f->dis->u.gnut : NULL;
+}
+
+uint16_t sl_dissect_protocol(const struct sl_flow *f)
+{
+    if (!f->dis)
+        return NDPI_PROTOCOL_UNKNOWN;
+    switch (f->dis->kind) {
+    case K_ED2K:
+        return NDPI_PROTOCOL_EDONKEY;
+    case K_GNUT:
+        return NDPI_PROTOCOL_GNUTELLA;
+    default:
+        return NDPI_PROTOCOL_BITTORRENT;
+    }
+}
+
 bool sl_dissect_bt_handshake(const struct sl_flow *f)
 {
     const struct sl_bt_flow *bt = sl_dissect_bt(f);
@@ -130,6 +160,12 @@ const char *sl_dissect_evidence(const struct sl_flow *f)
     const struct sl_tracker *t = sl_dissect_tracker(f);
     if (t && (t->announces || t->scrapes || t->connects))
         return t->kind == SL_TRK_LSD ? "lsd" : "tracker";
+    const struct sl_ed2k_flow *e = sl_dissect_ed2k(f);
+    if (e && (e->side[0].hello || e->side[1].hello))
+        return "hello";
+    const struct sl_gnut_flow *g = sl_dissect_gnut(f);
+    if (g && (g->side[0].seen || g->side[1].seen))
+        return "handshake";
     return NULL;
 }
 
@@ -139,7 +175,11 @@ static enum kind probe(const struct sl_packet *pkt)
     if (pkt->l4proto == 6) {
         if (sl_bt_probe(pkt->payload, pkt->payload_caplen))
             return K_BT;
-        return sl_tracker_http_probe(pkt->payload, pkt->payload_caplen) ? K_HTTP_TRACKER : 0;
+        if (sl_tracker_http_probe(pkt->payload, pkt->payload_caplen))
+            return K_HTTP_TRACKER;
+        if (sl_ed2k_probe(pkt->payload, pkt->payload_caplen))
+            return K_ED2K;
+        return sl_gnut_probe(pkt->payload, pkt->payload_caplen) ? K_GNUT : 0;
     }
     if (pkt->l4proto != 17)
         return 0;
@@ -176,6 +216,16 @@ bool sl_dissect_packet(struct sl_dissect_pool *p, struct sl_flow *f, const struc
         sl_bt_feed(&it->u.bt, dir, pkt->tcp_seq, pkt->payload, pkt->payload_caplen,
                    pkt->payload_len);
         return !had && it->u.bt.dir[dir].handshake;
+    }
+    case K_ED2K: {
+        bool had = it->u.ed2k.side[dir].hello;
+        sl_ed2k_feed(&it->u.ed2k, dir, pkt->payload, pkt->payload_caplen);
+        return !had && it->u.ed2k.side[dir].hello;
+    }
+    case K_GNUT: {
+        bool had = it->u.gnut.side[dir].seen;
+        sl_gnut_feed(&it->u.gnut, dir, pkt->payload, pkt->payload_caplen);
+        return !had && it->u.gnut.side[dir].seen;
     }
     case K_HTTP_TRACKER:
         /* Requests go to the tracker; a keep-alive connection may carry several. */

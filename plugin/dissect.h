@@ -17,6 +17,8 @@ struct sl_bt_flow;
 struct sl_dht_flow;
 struct sl_utp_flow;
 struct sl_tracker;
+struct sl_ed2k_flow;
+struct sl_gnut_flow;
 
 struct sl_dissect_pool {
     struct sl_dissect_item *free_items;
@@ -45,6 +47,11 @@ const struct sl_bt_flow *sl_dissect_bt(const struct sl_flow *f);
 const struct sl_dht_flow *sl_dissect_dht(const struct sl_flow *f);
 const struct sl_utp_flow *sl_dissect_utp(const struct sl_flow *f);
 const struct sl_tracker *sl_dissect_tracker(const struct sl_flow *f);
+const struct sl_ed2k_flow *sl_dissect_ed2k(const struct sl_flow *f);
+const struct sl_gnut_flow *sl_dissect_gnut(const struct sl_flow *f);
+
+/* The nDPI protocol id of what sluice's own dissector found (BitTorrent, eDonkey, Gnutella). */
+uint16_t sl_dissect_protocol(const struct sl_flow *f);
 
 /*
  * sluice's own evidence that the flow is BitTorrent: "handshake" (peer wire,

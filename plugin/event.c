@@ -18,7 +18,9 @@
 #include "bt-wire.h"
 #include "community_id.h"
 #include "dht.h"
+#include "edonkey.h"
 #include "engine.h"
+#include "gnutella.h"
 #include "tracker.h"
 #include "utp.h"
 
@@ -114,7 +116,8 @@ static void app_proto_of(struct sluice_engine *e, const struct sl_flow *f, char 
 {
     const struct sl_p2p_proto *p = sl_p2p_lookup(f->app_proto);
     if (f->app_proto == NDPI_PROTOCOL_UNKNOWN && sl_dissect_evidence(f))
-        snprintf(out, n, "bittorrent"); /* sluice's dissector knows before (or without) nDPI */
+        /* sluice's dissector knows before (or without) nDPI */
+        snprintf(out, n, "%s", sl_p2p_lookup(sl_dissect_protocol(f))->name);
     else if (p && f->master_proto == NDPI_PROTOCOL_UNKNOWN)
         snprintf(out, n, "%s", p->name);
     else if (f->master_proto != NDPI_PROTOCOL_UNKNOWN)
@@ -429,9 +432,59 @@ static void tracker_object(struct sl_jw *w, const struct sl_tracker *t)
     sl_jw_obj_close(w);
 }
 
+static void ed2k_object(struct sl_jw *w, const struct sl_ed2k_flow *ed)
+{
+    static const char *const side[2] = {"client", "server"};
+    sl_jw_obj_open(w, "edonkey");
+    for (int i = 0; i < 2; i++) {
+        const struct sl_ed2k_side *s = &ed->side[i];
+        if (!s->hello)
+            continue;
+        sl_jw_obj_open(w, side[i]);
+        sl_jw_hex(w, "user_hash", s->hash, 16);
+        if (s->name_len)
+            untrusted(w, "name", "name_hex", s->name, s->name_len);
+        if (s->version)
+            sl_jw_u64(w, "version", s->version);
+        if (s->emule_version)
+            sl_jw_u64(w, "emule_version", s->emule_version);
+        if (s->mod_len)
+            untrusted(w, "mod", "mod_hex", s->mod, s->mod_len);
+        sl_jw_u64(w, "port", s->port);
+        sl_jw_u64(w, "client_id", s->client_id);
+        sl_jw_obj_close(w);
+    }
+    sl_jw_obj_close(w);
+}
+
+static void gnut_object(struct sl_jw *w, const struct sl_gnut_flow *g)
+{
+    static const char *const side[2] = {"client", "server"};
+    sl_jw_obj_open(w, "gnutella");
+    for (int i = 0; i < 2; i++) {
+        const struct sl_gnut_side *s = &g->side[i];
+        if (!s->seen)
+            continue;
+        sl_jw_obj_open(w, side[i]);
+        untrusted(w, "first_line", "first_line_hex", s->first_line, s->line_len);
+        if (s->ua_len)
+            untrusted(w, "user_agent", "user_agent_hex", s->user_agent, s->ua_len);
+        if (s->ua_cut)
+            sl_jw_bool(w, "user_agent_truncated", true);
+        sl_jw_obj_close(w);
+    }
+    sl_jw_obj_close(w);
+}
+
 static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
 {
     struct sl_jw *w = &e->jw;
+    const struct sl_ed2k_flow *ed = sl_dissect_ed2k(f);
+    if (ed && (ed->side[0].hello || ed->side[1].hello))
+        ed2k_object(w, ed);
+    const struct sl_gnut_flow *gn = sl_dissect_gnut(f);
+    if (gn && (gn->side[0].seen || gn->side[1].seen))
+        gnut_object(w, gn);
     const struct sl_tracker *trk = sl_dissect_tracker(f);
     if (trk)
         tracker_object(w, trk);

@@ -65,6 +65,7 @@ void sl_p2p_judge(const struct sl_flow *f, struct sl_p2p_judgement *out)
      * said, guessed from a port, or missed (Message Stream Encryption first, uTP). */
     const char *ours = sl_dissect_evidence(f);
     bool lsd = ours && !strcmp(ours, "lsd");
+    uint16_t ours_proto = sl_dissect_protocol(f);
     if (lsd && !out->proto) {
         /* Local service discovery: a client announcing itself on the LAN, not a session. */
         out->proto = sl_p2p_lookup(NDPI_PROTOCOL_BITTORRENT);
@@ -72,8 +73,8 @@ void sl_p2p_judge(const struct sl_flow *f, struct sl_p2p_judgement *out)
         out->decided_by = ours;
         return;
     }
-    if (ours && !lsd && (!out->proto || out->proto->ndpi_id == NDPI_PROTOCOL_BITTORRENT)) {
-        out->proto = sl_p2p_lookup(NDPI_PROTOCOL_BITTORRENT);
+    if (ours && !lsd && (!out->proto || out->proto->ndpi_id == ours_proto)) {
+        out->proto = sl_p2p_lookup(ours_proto);
         out->verdict = SL_P2P_SESSION;
         out->decided_by = ours;
         return;

@@ -9,6 +9,8 @@
 #include "bt-peerid.h"
 #include "bt-wire.h"
 #include "dht.h"
+#include "edonkey.h"
+#include "gnutella.h"
 #include "tracker.h"
 #include "utp.h"
 #include "suites.h"
@@ -457,6 +459,82 @@ START_TEST(tracker_udp_and_lsd)
 }
 END_TEST
 
+START_TEST(edonkey_hello)
+{
+    uint8_t m[128];
+    size_t n = 0;
+    m[n++] = 0xe3;
+    n += 4;        /* length, below */
+    m[n++] = 0x01; /* hello */
+    m[n++] = 16;
+    memset(m + n, 0xa5, 16), n += 16;                     /* user hash */
+    m[n++] = 1, m[n++] = 2, m[n++] = 3, m[n++] = 4;       /* client id */
+    m[n++] = 0x87, m[n++] = 0x1d;                         /* port 7559 */
+    m[n++] = 3, m[n++] = 0, m[n++] = 0, m[n++] = 0;       /* 3 tags */
+    m[n++] = 0x02, m[n++] = 1, m[n++] = 0, m[n++] = 0x01; /* string tag, name id 0x01 */
+    m[n++] = 5, m[n++] = 0;
+    memcpy(m + n,
+           "al\x00"
+           "ce",
+           5),
+        n += 5;
+    m[n++] = 0x83, m[n++] = 0x11; /* uint32 tag, new format, id 0x11: version */
+    m[n++] = 60, m[n++] = 0, m[n++] = 0, m[n++] = 0;
+    m[n++] = 0x85, m[n++] = 0x55; /* a bool tag (type 0x05), new format, id 0x55 */
+    m[n++] = 1;
+    uint32_t len = (uint32_t)(n - 5);
+    m[1] = (uint8_t)len, m[2] = (uint8_t)(len >> 8), m[3] = 0, m[4] = 0;
+    ck_assert(sl_ed2k_probe(m, (uint32_t)n));
+    struct sl_ed2k_flow e;
+    memset(&e, 0, sizeof(e));
+    ck_assert(sl_ed2k_feed(&e, 0, m, (uint32_t)n));
+    const struct sl_ed2k_side *c = &e.side[0];
+    ck_assert(c->hello && !c->answer);
+    ck_assert_uint_eq(c->hash[15], 0xa5);
+    ck_assert_uint_eq(c->client_id, 0x04030201);
+    ck_assert_uint_eq(c->port, 7559);
+    ck_assert_uint_eq(c->name_len, 5);
+    ck_assert_mem_eq(c->name,
+                     "al\x00"
+                     "ce",
+                     5);
+    ck_assert_uint_eq(c->version, 60);
+    /* Every truncation: no read past the end; the hello needs its fixed fields. */
+    for (size_t cut = 0; cut < n; cut++) {
+        struct sl_ed2k_flow t;
+        memset(&t, 0, sizeof(t));
+        bool ok = sl_ed2k_feed(&t, 0, m, (uint32_t)cut);
+        ck_assert_int_eq(ok, cut >= 6 + 1 + 16 + 4 + 2);
+    }
+    m[0] = 0xe4; /* not a protocol byte eDonkey uses for hellos */
+    ck_assert(!sl_ed2k_probe(m, (uint32_t)n));
+}
+END_TEST
+
+START_TEST(gnutella_handshake)
+{
+    static const char hs[] = "GNUTELLA CONNECT/0.6\r\nX-Ultrapeer: False\r\n"
+                             "User-Agent: gtk-gnutella/1.2.2\r\n\r\nbody";
+    static const char reply[] = "GNUTELLA/0.6 503 Full\r\nServer: Foxy 9.9.9.9\r\n\r\n";
+    ck_assert(sl_gnut_probe(U(hs)));
+    ck_assert(!sl_gnut_probe(U("GET / HTTP/1.1\r\n")));
+    struct sl_gnut_flow g;
+    memset(&g, 0, sizeof(g));
+    ck_assert(sl_gnut_feed(&g, 0, U(hs)));
+    ck_assert(sl_gnut_feed(&g, 1, U(reply)));
+    ck_assert_uint_eq(g.side[0].line_len, 20);
+    ck_assert_mem_eq(g.side[0].first_line, "GNUTELLA CONNECT/0.6", 20);
+    ck_assert_uint_eq(g.side[0].ua_len, 18);
+    ck_assert_mem_eq(g.side[0].user_agent, "gtk-gnutella/1.2.2", 18);
+    ck_assert_mem_eq(g.side[1].user_agent, "Foxy 9.9.9.9", 12); /* Server stands in */
+    for (size_t cut = 0; cut < sizeof(hs) - 1; cut++) {
+        struct sl_gnut_flow t;
+        memset(&t, 0, sizeof(t));
+        sl_gnut_feed(&t, 0, (const uint8_t *)hs, (uint32_t)cut);
+    }
+}
+END_TEST
+
 Suite *suite_bittorrent(void)
 {
     Suite *s = suite_create("bittorrent");
@@ -474,6 +552,8 @@ Suite *suite_bittorrent(void)
     tcase_add_test(tc, utp_headers_and_connections);
     tcase_add_test(tc, tracker_http_announce);
     tcase_add_test(tc, tracker_udp_and_lsd);
+    tcase_add_test(tc, edonkey_hello);
+    tcase_add_test(tc, gnutella_handshake);
     suite_add_tcase(s, tc);
     return s;
 }

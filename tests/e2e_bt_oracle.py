@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""e2e_bt_oracle.py - BitTorrent peer wire, DHT and uTP: sluice against Wireshark.
+"""e2e_bt_oracle.py - sluice's P2P dissectors against Wireshark: BitTorrent peer
+wire, DHT, uTP, trackers, LSD, eDonkey and Gnutella.
 
 For every real capture with BitTorrent handshakes over TCP, each handshake
 Wireshark's dissector finds (info_hash, peer_id, sending endpoint) must be
@@ -16,6 +17,8 @@ payload byte counts each way.
 Trackers: each HTTP announce flow's last request (.bt-tracker.tsv: info_hash,
 peer_id, port, uploaded, downloaded, left, event, User-Agent) and each LSD
 announce (.bt-lsd.tsv: infohash, port) is what sluice reports for that flow.
+eDonkey: every hello's user hash and nickname (.edonkey.tsv); Gnutella: every
+handshake's first line and User-Agent (.gnutella.tsv).
 
 Piece bytes each way are compared with the capture's .bt-messages.tsv label
 (tshark's piece lengths less the 9-byte header) on every TCP flow Wireshark
@@ -213,6 +216,60 @@ def check_tracker(real, name, events):
     return ok, bad
 
 
+def sides_by_endpoint(events, key):
+    """{(ip, port): side record} for every flow event's p2p[key] client and server."""
+    out = {}
+    for e in events:
+        obj = e.get("p2p", {}).get(key) if e["event_type"] == "flow" else None
+        if not obj:
+            continue
+        for side, ep in (("client", (e["src_ip"], e["src_port"])), ("server", (e["dest_ip"], e["dest_port"]))):
+            if side in obj:
+                out.setdefault(ep, []).append(obj[side])
+    return out
+
+
+def check_edonkey(real, name, events):
+    """Every eDonkey hello Wireshark decodes (.edonkey.tsv): user hash and nickname."""
+    path = os.path.join(real, "labels", name + ".edonkey.tsv")
+    if not os.path.exists(path):
+        return 0, []
+    ours = sides_by_endpoint(events, "edonkey")
+    ok, bad = 0, []
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if not r["message_type"].startswith("Hello"):
+                continue
+            nick = [t.split("=", 1)[1] for t in r["meta_tags"].split(" | ") if t.startswith("Name (0x01)=")]
+            want = (r["client_hash"], nick[0] if nick else None)
+            got = [(s["user_hash"], s.get("name")) for s in ours.get((r["src"], int(r["sport"])), [])]
+            if want in got:
+                ok += 1
+            else:
+                bad.append("eDonkey hello from %s:%s: sluice %s, tshark %s" % (r["src"], r["sport"], got, want))
+    return ok, bad
+
+
+def check_gnutella(real, name, events):
+    """Every Gnutella handshake (.gnutella.tsv): its first line and User-Agent."""
+    path = os.path.join(real, "labels", name + ".gnutella.tsv")
+    if not os.path.exists(path):
+        return 0, []
+    ours = sides_by_endpoint(events, "gnutella")
+    ok, bad = 0, []
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if not r["first_line"].startswith("GNUTELLA"):
+                continue  # Gnutella's HTTP file transfers: not followed yet
+            want = (r["first_line"], r["user_agent"] or r["server"] or None)
+            got = [(s["first_line"], s.get("user_agent")) for s in ours.get((r["src"], int(r["sport"])), [])]
+            if want in got:
+                ok += 1
+            else:
+                bad.append("Gnutella from %s:%s: sluice %s, tshark %s" % (r["src"], r["sport"], got, want))
+    return ok, bad
+
+
 def main(argv):
     if len(argv) not in (5, 6):
         print(__doc__, file=sys.stderr)
@@ -222,9 +279,10 @@ def main(argv):
     if evecheck.jsonschema is None:
         print("SKIP: python3-jsonschema not installed", file=sys.stderr)
         return 77
-    suffixes = (".bt-handshakes.tsv", ".bt-dht.jsonl", ".bt-utp.tsv", ".bt-tracker.tsv", ".bt-lsd.tsv")
-    names = sorted({f[:f.rindex(".bt-")] for f in os.listdir(os.path.join(real, "labels"))
-                    if f.endswith(suffixes)})
+    suffixes = (".bt-handshakes.tsv", ".bt-dht.jsonl", ".bt-utp.tsv", ".bt-tracker.tsv", ".bt-lsd.tsv",
+                ".edonkey.tsv", ".gnutella.tsv")
+    names = sorted({f[:-len(suf)] for f in os.listdir(os.path.join(real, "labels"))
+                    for suf in suffixes if f.endswith(suf)})
     failed = total = 0
     print("oracle: %s" % ("tshark, live" if tshark else "tshark labels (tshark not installed)"))
     for name in names:
@@ -247,7 +305,7 @@ def main(argv):
                 if "peer_id_hex" in s:
                     ih = bt["info_hash"] if side == "client" else bt.get("info_hash_server", bt["info_hash"])
                     seen.add((ip, port, ih, s["peer_id_hex"]))
-        for check in (check_dht, check_utp, check_tracker):
+        for check in (check_dht, check_utp, check_tracker, check_edonkey, check_gnutella):
             n_ok, n_bad = check(real, name, events)
             total += n_ok + len(n_bad)
             failed += len(n_bad)
