@@ -17,63 +17,10 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "text.h"
 #include "tracker.h"
 
 #define UDP_PROTOCOL_ID 0x41727101980ull
-
-/* Does the cursor start with the bytes of `s`?  (Does not consume.) */
-static bool starts_with(const struct sl_cur *c, const char *s)
-{
-    size_t n = strlen(s);
-    struct sl_cur t = *c;
-    const uint8_t *p = sl_cur_bytes(&t, n);
-    return p && memcmp(p, s, n) == 0;
-}
-
-/* Case-insensitive prefix test for header names. */
-static bool starts_with_ci(const struct sl_cur *c, const char *s)
-{
-    struct sl_cur t = *c;
-    for (; *s; s++) {
-        int ch = sl_cur_u8(&t);
-        if (!sl_cur_ok(&t))
-            return false;
-        if (ch >= 'A' && ch <= 'Z')
-            ch += 'a' - 'A';
-        if (ch != (*s >= 'A' && *s <= 'Z' ? *s + ('a' - 'A') : *s))
-            return false;
-    }
-    return true;
-}
-
-/*
- * An HTTP-style header line "Name: value": when the line is that header (name
- * matched without regard to case), step the line to the value past its
- * leading spaces and return true.
- */
-static bool header_value(struct sl_cur *line, const char *name)
-{
-    if (!starts_with_ci(line, name))
-        return false;
-    sl_cur_skip(line, strlen(name));
-    while (sl_cur_peek(line, 0) == ' ')
-        sl_cur_skip(line, 1);
-    return true;
-}
-
-/* The next line (without its CR LF) as a sub-cursor; the rest when no terminator. */
-static struct sl_cur next_line(struct sl_cur *c)
-{
-    size_t n = 0;
-    while (n < sl_cur_left(c) && sl_cur_peek(c, n) != '\n')
-        n++;
-    struct sl_cur line = sl_cur_sub(c, n);
-    sl_cur_skip(c, 1); /* the LF, when there is one */
-    c->bad = false;
-    if (sl_cur_left(&line) && sl_cur_peek(&line, sl_cur_left(&line) - 1) == '\r')
-        sl_cur_clamp(&line, sl_cur_left(&line) - 1); /* drop the CR */
-    return line;
-}
 
 /* Bytes up to (not including) `stop`, or to the end; the stop byte is consumed. */
 static struct sl_cur take_until(struct sl_cur *c, int stop1, int stop2)
@@ -129,7 +76,7 @@ static uint64_t decimal(struct sl_cur v, bool *ok)
 
 static bool key_is(const struct sl_cur *k, const char *name)
 {
-    return sl_cur_left(k) == strlen(name) && starts_with(k, name);
+    return sl_cur_left(k) == strlen(name) && sl_text_starts(k, name, false);
 }
 
 static void add_hash(struct sl_tracker *t, const uint8_t h[20])
@@ -153,7 +100,7 @@ static void copy_text(struct sl_cur v, uint8_t *dst, uint8_t *len)
 /* The request path of an announce or scrape; 'a', 's', or 0 when neither. */
 static int http_kind(struct sl_cur c)
 {
-    if (!starts_with(&c, "GET "))
+    if (!sl_text_starts(&c, "GET ", false))
         return 0;
     sl_cur_skip(&c, 4);
     struct sl_cur path = take_until(&c, '?', ' ');
@@ -165,7 +112,7 @@ static int http_kind(struct sl_cur c)
     for (size_t i = 0; i + 10 <= sl_cur_left(&q) && !has_hash; i++) {
         struct sl_cur t = q;
         sl_cur_skip(&t, i);
-        has_hash = starts_with(&t, "info_hash=");
+        has_hash = sl_text_starts(&t, "info_hash=", false);
     }
     if (!has_hash)
         return 0;
@@ -173,9 +120,9 @@ static int http_kind(struct sl_cur c)
     for (size_t i = 0; i < sl_cur_left(&path); i++) {
         struct sl_cur t = path;
         sl_cur_skip(&t, i);
-        if (starts_with(&t, "announce"))
+        if (sl_text_starts(&t, "announce", false))
             kind = 'a';
-        else if (!kind && starts_with(&t, "scrape"))
+        else if (!kind && sl_text_starts(&t, "scrape", false))
             kind = 's';
     }
     return kind;
@@ -196,7 +143,7 @@ static bool http_feed(struct sl_tracker *t, struct sl_cur c)
         t->announces++;
     else
         t->scrapes++;
-    struct sl_cur reqline = next_line(&c);
+    struct sl_cur reqline = sl_text_line(&c);
     sl_cur_skip(&reqline, 4);
     take_until(&reqline, '?', ' ');
     sl_cur_skip(&reqline, 1);
@@ -238,12 +185,12 @@ static bool http_feed(struct sl_tracker *t, struct sl_cur c)
     }
     /* Headers of interest: User-Agent and Host. */
     while (sl_cur_left(&c)) {
-        struct sl_cur line = next_line(&c);
+        struct sl_cur line = sl_text_line(&c);
         if (!sl_cur_left(&line))
             break;
-        if (header_value(&line, "user-agent:")) {
+        if (sl_text_header(&line, "user-agent:")) {
             copy_text(line, t->user_agent, &t->ua_len);
-        } else if (header_value(&line, "host:")) {
+        } else if (sl_text_header(&line, "host:")) {
             copy_text(line, t->host, &t->host_len);
         }
     }
@@ -259,16 +206,16 @@ static bool is_connect(struct sl_cur c)
 
 static bool lsd_feed(struct sl_tracker *t, struct sl_cur c)
 {
-    if (!starts_with(&c, "BT-SEARCH * HTTP/1.1"))
+    if (!sl_text_starts(&c, "BT-SEARCH * HTTP/1.1", false))
         return false;
     t->kind = SL_TRK_LSD;
     t->announces++;
-    next_line(&c);
+    sl_text_line(&c);
     while (sl_cur_left(&c)) {
-        struct sl_cur line = next_line(&c);
+        struct sl_cur line = sl_text_line(&c);
         if (!sl_cur_left(&line))
             break;
-        if (header_value(&line, "infohash:")) {
+        if (sl_text_header(&line, "infohash:")) {
             uint8_t h[20];
             bool ok = sl_cur_left(&line) == 40;
             for (int i = 0; ok && i < 20; i++) {
@@ -278,7 +225,7 @@ static bool lsd_feed(struct sl_tracker *t, struct sl_cur c)
             }
             if (ok)
                 add_hash(t, h);
-        } else if (header_value(&line, "port:")) {
+        } else if (sl_text_header(&line, "port:")) {
             bool ok;
             uint64_t p = decimal(line, &ok);
             if (ok && p < 65536)
@@ -333,15 +280,15 @@ static bool udp_feed(struct sl_tracker *t, struct sl_cur c)
 bool sl_tracker_udp_probe(const uint8_t *payload, uint32_t caplen)
 {
     struct sl_cur c = sl_cur_make(payload, caplen);
-    return is_connect(c) || starts_with(&c, "BT-SEARCH * HTTP/1.1");
+    return is_connect(c) || sl_text_starts(&c, "BT-SEARCH * HTTP/1.1", false);
 }
 
 bool sl_tracker_feed(struct sl_tracker *t, const uint8_t *payload, uint32_t caplen)
 {
     struct sl_cur c = sl_cur_make(payload, caplen);
-    bool ok = starts_with(&c, "GET ")           ? http_feed(t, c)
-              : starts_with(&c, "BT-SEARCH * ") ? lsd_feed(t, c)
-                                                : udp_feed(t, c);
+    bool ok = sl_text_starts(&c, "GET ", false)           ? http_feed(t, c)
+              : sl_text_starts(&c, "BT-SEARCH * ", false) ? lsd_feed(t, c)
+                                                          : udp_feed(t, c);
     if (!ok)
         t->bad++;
     return ok;

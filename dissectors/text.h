@@ -1,0 +1,23 @@
+/*
+ * text.h - line and header helpers for the text protocols P2P clients speak
+ * (HTTP tracker requests, LSD, Gnutella handshakes), on the bounds-checked cursor.
+ */
+#ifndef SLUICE_TEXT_H
+#define SLUICE_TEXT_H
+
+#include <stdbool.h>
+
+#include "cursor.h"
+
+/* Does the cursor start with `s`?  `nocase`: ASCII letters of the input compare as lower
+ * case (give `s` in lower case).  Consumes nothing. */
+bool sl_text_starts(const struct sl_cur *c, const char *s, bool nocase);
+
+/* The next line without its CR LF, as a sub-cursor; the rest when there is no LF. */
+struct sl_cur sl_text_line(struct sl_cur *c);
+
+/* When `line` is the header `name` ("user-agent:", any case), step it to the value past
+ * its leading spaces and return true. */
+bool sl_text_header(struct sl_cur *line, const char *name);
+
+#endif
