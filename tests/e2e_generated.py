@@ -185,6 +185,8 @@ CASES = {
     "mixed.pcap": case_mixed,
     "hostile-peerid.pcap": case_hostile,
     "udp-scan.pcap": case_scan,
+    "wdo-7680.pcap": case_no_alert(),
+    "webrtc-media.pcap": case_no_alert(),
 }
 
 

@@ -706,6 +706,57 @@ static void gen_scan(const char *dir)
     close_out(&o);
 }
 
+/*
+ * Traffic that looks a little like P2P and must not be called P2P: Windows
+ * Delivery Optimization on TCP 7680 (a BitTorrent-derived handshake,
+ * "\x0eSwarm protocol") and WebRTC/Zoom media (STUN, then RTP) on high UDP ports.
+ */
+static void gen_lookalikes(const char *dir)
+{
+    struct out o = open_out(dir, "wdo-7680.pcap", L_ETH);
+    uint8_t buf[2048];
+    size_t n = 0;
+    buf[n++] = 14;
+    memcpy(buf + n, "Swarm protocol", 14), n += 14;
+    memset(buf + n, 0, 8), n += 8;
+    for (int i = 0; i < 64; i++) /* content id and peer id */
+        buf[n++] = (uint8_t)rng();
+    struct conv cv = tcp_open(&o, v4(192, 168, 1, 40), 50500, v4(203, 0, 113, 90), 7680);
+    tcp_send(&cv, 0, buf, n);
+    tcp_send(&cv, 1, buf, n);
+    for (int k = 0; k < 8; k++) {
+        for (size_t i = 0; i < 1400; i++)
+            buf[i] = (uint8_t)rng();
+        tcp_send(&cv, 1, buf, 1400);
+    }
+    tcp_close(&cv);
+    close_out(&o);
+
+    o = open_out(dir, "webrtc-media.pcap", L_ETH);
+    struct addr c = v4(192, 168, 1, 41), s = v4(198, 51, 100, 41);
+    uint8_t stun[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
+    for (int i = 8; i < 20; i++)
+        stun[i] = (uint8_t)rng();
+    udp(&o, &c, 50000, &s, 8801, stun, sizeof(stun));
+    stun[0] = 0x01, stun[1] = 0x01; /* binding success response */
+    udp(&o, &s, 8801, &c, 50000, stun, sizeof(stun));
+    for (int i = 0; i < 200; i++) {
+        uint8_t rtp[172];
+        rtp[0] = 0x80, rtp[1] = 0x6f; /* version 2, payload type 111 (Opus) */
+        put16(rtp + 2, (uint16_t)(1000 + i / 2));
+        put32(rtp + 4, (uint32_t)(960 * (i / 2)));
+        put32(rtp + 8, i % 2 ? 0x11223344u : 0x55667788u);
+        for (size_t k = 12; k < sizeof(rtp); k++)
+            rtp[k] = (uint8_t)rng();
+        if (i % 2)
+            udp(&o, &s, 8801, &c, 50000, rtp, sizeof(rtp));
+        else
+            udp(&o, &c, 50000, &s, 8801, rtp, sizeof(rtp));
+        o.ts_us += 19000; /* 20 ms between packets each way */
+    }
+    close_out(&o);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -725,5 +776,6 @@ int main(int argc, char **argv)
     gen_mixed(dir);
     gen_hostile(dir);
     gen_scan(dir);
+    gen_lookalikes(dir);
     return 0;
 }

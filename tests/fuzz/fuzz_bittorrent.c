@@ -1,5 +1,6 @@
 /*
- * fuzz_bittorrent.c - libFuzzer target: bencode, KRPC, uTP and the peer-wire
+ * fuzz_bittorrent.c - libFuzzer target: bencode, KRPC, uTP, trackers, eDonkey and
+ * Gnutella hellos, and the peer-wire
  * stream (split into segments at fuzzer-chosen points, with retransmissions
  * and gaps) on any bytes.
  */
@@ -10,6 +11,9 @@
 #include "bt-peerid.h"
 #include "bt-wire.h"
 #include "dht.h"
+#include "edonkey.h"
+#include "gnutella.h"
+#include "tracker.h"
 #include "utp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,6 +30,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct sl_utp_flow u;
     memset(&u, 0, sizeof(u));
     sl_utp_feed(&u, 1, data, (uint32_t)size, (uint32_t)size + (size ? data[0] : 0));
+
+    struct sl_tracker t;
+    memset(&t, 0, sizeof(t));
+    sl_tracker_feed(&t, data, (uint32_t)size);
+    sl_tracker_feed(&t, data, (uint32_t)size); /* a second time: after a "connect" */
+    struct sl_ed2k_flow ed;
+    memset(&ed, 0, sizeof(ed));
+    sl_ed2k_feed(&ed, 0, data, (uint32_t)size);
+    struct sl_gnut_flow g;
+    memset(&g, 0, sizeof(g));
+    sl_gnut_feed(&g, 1, data, (uint32_t)size);
 
     if (size >= 20) {
         struct sl_bt_client cl;
