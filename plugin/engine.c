@@ -13,6 +13,7 @@
 
 #include "bt-wire.h"
 #include "engine.h"
+#include "infer.h"
 #include "tracker.h"
 
 #define US_PER_SEC 1000000LL
@@ -62,6 +63,15 @@ sluice_engine *sluice_engine_new(const sluice_config *cfg, uint64_t run_id, slui
         return NULL;
     }
     sl_dissect_pool_init(&e->dissect, cfg->p2p_max_flows);
+    e->hosts = sl_host_table_new(cfg->hosts_max, random_seed());
+    if (!e->hosts) {
+        snprintf(err->text, sizeof(err->text), "cannot allocate the host table (hosts.max %u)",
+                 cfg->hosts_max);
+        sl_classifier_free(e->cls);
+        sl_flow_table_free(e->flows);
+        free(e);
+        return NULL;
+    }
     e->timeout_us[SL_FC_TCP_NEW] = cfg->timeout_tcp_new * US_PER_SEC;
     e->timeout_us[SL_FC_TCP_EST] = cfg->timeout_tcp_est * US_PER_SEC;
     e->timeout_us[SL_FC_TCP_CLOSED] = cfg->timeout_tcp_closed * US_PER_SEC;
@@ -117,6 +127,38 @@ static enum sl_flow_class class_of(const struct sl_flow *f)
     }
 }
 
+/* Write a P2P alert; a session also marks its internal host as P2P-active. */
+static void p2p_alert(struct sluice_engine *e, struct sl_flow *f, const struct sl_p2p_judgement *j,
+                      const struct sl_packet *pkt)
+{
+    sl_event_p2p_alert(e, f, j, pkt);
+    if (j->verdict == SL_P2P_SESSION)
+        sl_infer_note(e, f);
+}
+
+/* The detail alerts of sluice's dissectors, rate-limited per host and torrent. */
+static void bt_handshake_alert(struct sluice_engine *e, struct sl_flow *f,
+                               const struct sl_packet *pkt)
+{
+    uint32_t suppressed;
+    f->flags |= SL_FF_BT_REPORTED;
+    if (sl_infer_rate_ok(e, f, SL_SID_BT_HANDSHAKE, sl_bt_info_hash(sl_dissect_bt(f)), &suppressed))
+        sl_event_bt_handshake(e, f, pkt, suppressed);
+    else
+        e->c.alerts_suppressed++;
+}
+
+static void tracker_alert(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
+{
+    const struct sl_tracker *t = sl_dissect_tracker(f);
+    uint32_t suppressed;
+    f->flags |= SL_FF_TRACKER_REPORTED;
+    if (sl_infer_rate_ok(e, f, SL_SID_BT_TRACKER, t->hashes ? t->info_hash[0] : NULL, &suppressed))
+        sl_event_bt_tracker(e, f, pkt, suppressed);
+    else
+        e->c.alerts_suppressed++;
+}
+
 /* Write the flow's event, hand back its nDPI state and free it. */
 static void end_flow(struct sluice_engine *e, struct sl_flow *f, enum sl_end_reason why)
 {
@@ -134,11 +176,19 @@ static void end_flow(struct sluice_engine *e, struct sl_flow *f, enum sl_end_rea
         struct sl_p2p_judgement j;
         sl_p2p_judge(f, &j);
         if (j.verdict != SL_P2P_NONE)
-            sl_event_p2p_alert(e, f, &j, NULL);
+            p2p_alert(e, f, &j, NULL);
+        else if (!j.suppressed)
+            sl_infer_flow(e, f, NULL);
+    } else {
+        /* Ports learnt late (an extension handshake, say) still count for the host. */
+        struct sl_p2p_judgement j;
+        sl_p2p_judge(f, &j);
+        if (j.verdict == SL_P2P_SESSION)
+            sl_infer_note(e, f);
     }
     /* A handshake seen one way only is still reported, at the end. */
     if (sl_dissect_bt_handshake(f) && !(f->flags & SL_FF_BT_REPORTED))
-        sl_event_bt_handshake(e, f, NULL);
+        bt_handshake_alert(e, f, NULL);
     sl_event_flow(e, f, why);
     sl_dissect_end(&e->dissect, f);
     e->c.flows_ended++;
@@ -266,6 +316,10 @@ static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_
                     int dir)
 {
     bool had_state = f->dis != NULL;
+    /* The first bytes a TCP client sends: the shape of an encrypted BitTorrent handshake? */
+    if (pkt->l4proto == 6 && dir == 0 && f->payload[0] == pkt->payload_len &&
+        sl_infer_mse_shaped(pkt->payload, pkt->payload_caplen, pkt->payload_len))
+        f->flags |= SL_FF_MSE_SHAPED;
     bool news = sl_dissect_packet(&e->dissect, f, pkt, dir);
     if (!had_state && f->dis)
         e->c.dissected_flows++;
@@ -279,14 +333,14 @@ static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_
         struct sl_p2p_judgement j;
         sl_p2p_judge(f, &j);
         if (j.verdict == SL_P2P_SESSION)
-            sl_event_p2p_alert(e, f, &j, pkt);
+            p2p_alert(e, f, &j, pkt);
     }
     /* Both handshakes seen: the one event that names the torrent and both clients. */
     if (bt && bt->dir[0].handshake && bt->dir[1].handshake && !(f->flags & SL_FF_BT_REPORTED))
-        sl_event_bt_handshake(e, f, pkt);
+        bt_handshake_alert(e, f, pkt);
     const struct sl_tracker *trk = sl_dissect_tracker(f);
     if (trk && trk->kind != SL_TRK_LSD && trk->announces && !(f->flags & SL_FF_TRACKER_REPORTED))
-        sl_event_bt_tracker(e, f, pkt);
+        tracker_alert(e, f, pkt);
 }
 
 static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
@@ -304,9 +358,11 @@ static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl
     struct sl_p2p_judgement j;
     sl_p2p_judge(f, &j);
     if (j.verdict != SL_P2P_NONE && !(f->flags & SL_FF_ALERTED))
-        sl_event_p2p_alert(e, f, &j, pkt);
+        p2p_alert(e, f, &j, pkt);
     else if (j.suppressed)
         e->c.p2p_suppressed_teredo++;
+    else if (j.verdict == SL_P2P_NONE)
+        sl_infer_flow(e, f, pkt);
 }
 
 void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
@@ -451,6 +507,7 @@ void sluice_engine_free(sluice_engine *e)
         sl_flow_remove(e->flows, f);
     }
     sl_dissect_pool_free(&e->dissect);
+    sl_host_table_free(e->hosts);
     sl_classifier_free(e->cls);
     sl_flow_table_free(e->flows);
     sl_jw_free(&e->jw);

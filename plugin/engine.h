@@ -10,6 +10,7 @@
 #include "decode.h"
 #include "dissect.h"
 #include "flow.h"
+#include "hosts.h"
 #include "jw.h"
 #include "p2p.h"
 #include "sluice.h"
@@ -36,6 +37,7 @@ struct sl_counters {
     uint64_t ndpi_classified, ndpi_unknown, ndpi_guessed, ndpi_state_full;
     uint64_t p2p_sessions, p2p_indicators, p2p_suppressed_teredo;
     uint64_t dissected_flows, bt_handshakes;
+    uint64_t p2p_inferred, alerts_suppressed;
     uint64_t alerts, events, events_undelivered, events_oom;
     uint64_t clock_backwards; /* packets older than the engine's clock */
 };
@@ -46,6 +48,7 @@ struct sluice_engine {
     struct sl_flow_table *flows;
     struct sl_classifier *cls;
     struct sl_dissect_pool dissect;
+    struct sl_host_table *hosts;
     struct sl_sink sinks[SL_MAX_SINKS];
     unsigned nsinks;
     struct sl_jw jw;
@@ -59,6 +62,7 @@ struct sluice_engine {
     struct sl_counters c;
     /* Alerts by signature: one slot per P2P table row, session and indicator. */
     uint64_t alerts_session[32], alerts_indicator[32], alerts_bt_handshake, alerts_bt_tracker;
+    uint64_t alerts_inferred;
 };
 
 /* event.c */
@@ -67,10 +71,13 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
 void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end_reason why);
 /* The BitTorrent handshake alert: info_hash, peer ids and clients of a peer-wire flow. */
 void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
-                           const struct sl_packet *pkt);
+                           const struct sl_packet *pkt, uint32_t suppressed);
 /* The tracker announce alert: what a client told a tracker about a torrent. */
 void sl_event_bt_tracker(struct sluice_engine *e, const struct sl_flow *f,
-                         const struct sl_packet *pkt);
+                         const struct sl_packet *pkt, uint32_t suppressed);
+/* A flow attributed to P2P from its host's activity (infer.c); `suppressed`: repeats held back. */
+void sl_event_p2p_inferred(struct sluice_engine *e, const struct sl_flow *f,
+                           const struct sl_packet *pkt, uint32_t suppressed);
 void sl_event_stats(struct sluice_engine *e);
 /* Format microseconds since the epoch as EVE does: 2024-03-01T12:00:00.000000+0000. */
 #define SL_TS_LEN 64

@@ -21,6 +21,7 @@
 #include "edonkey.h"
 #include "engine.h"
 #include "gnutella.h"
+#include "infer.h"
 #include "tracker.h"
 #include "utp.h"
 
@@ -509,6 +510,21 @@ static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
     sl_jw_obj_close(w);
 }
 
+/* The "alert" object: what Suricata's EVE alert carries, with MITRE ATT&CK metadata. */
+static void alert_object(struct sl_jw *w, uint32_t sid, const char *msg, unsigned severity)
+{
+    sl_jw_obj_open(w, "alert");
+    sl_jw_str(w, "action", "allowed");
+    sl_jw_u64(w, "gid", 1);
+    sl_jw_u64(w, "signature_id", sid);
+    sl_jw_u64(w, "rev", 1);
+    sl_jw_str(w, "signature", msg);
+    sl_jw_str(w, "category", "Potential Corporate Privacy Violation");
+    sl_jw_u64(w, "severity", severity);
+    mitre(w);
+    sl_jw_obj_close(w);
+}
+
 void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
                         const struct sl_p2p_judgement *j, const struct sl_packet *pkt)
 {
@@ -534,19 +550,10 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
     struct sl_jw *w = &e->jw;
     char msg[128];
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
-    sl_jw_obj_open(w, "alert");
-    sl_jw_str(w, "action", "allowed");
-    sl_jw_u64(w, "gid", 1);
-    sl_jw_u64(w, "signature_id", session ? p->sid_session : p->sid_indicator);
-    sl_jw_u64(w, "rev", 1);
     snprintf(msg, sizeof(msg),
              session ? "SLUICE P2P %s session detected" : "SLUICE P2P %s indicator (not a session)",
              p->display);
-    sl_jw_str(w, "signature", msg);
-    sl_jw_str(w, "category", "Potential Corporate Privacy Violation");
-    sl_jw_u64(w, "severity", session ? 2 : 3);
-    mitre(w);
-    sl_jw_obj_close(w);
+    alert_object(w, session ? p->sid_session : p->sid_indicator, msg, session ? 2 : 3);
 
     sl_jw_obj_open(w, "p2p");
     sl_jw_str(w, "protocol", p->name);
@@ -564,27 +571,20 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
 /* An alert of sluice's own BitTorrent dissectors: one signature, the p2p details. */
 static void bt_detail_alert(struct sluice_engine *e, const struct sl_flow *f,
                             const struct sl_packet *pkt, uint32_t sid, const char *msg,
-                            const char *evidence)
+                            const char *evidence, uint32_t suppressed)
 {
     e->c.alerts++;
     struct sl_jw *w = &e->jw;
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
-    sl_jw_obj_open(w, "alert");
-    sl_jw_str(w, "action", "allowed");
-    sl_jw_u64(w, "gid", 1);
-    sl_jw_u64(w, "signature_id", sid);
-    sl_jw_u64(w, "rev", 1);
-    sl_jw_str(w, "signature", msg);
-    sl_jw_str(w, "category", "Potential Corporate Privacy Violation");
-    sl_jw_u64(w, "severity", 3);
-    mitre(w);
-    sl_jw_obj_close(w);
+    alert_object(w, sid, msg, 3);
     sl_jw_obj_open(w, "p2p");
     sl_jw_str(w, "protocol", "bittorrent");
     sl_jw_str(w, "category", "file-sharing");
     sl_jw_str(w, "detection", "session");
     sl_jw_str(w, "confidence", "high");
     sl_jw_str(w, "evidence", evidence);
+    if (suppressed) /* alerts.rate_limit held back this many like it since the last one */
+        sl_jw_u64(w, "suppressed_before", suppressed);
     bt_object(e, f);
     sl_jw_obj_close(w);
     flow_object(e, f, NULL);
@@ -592,21 +592,51 @@ static void bt_detail_alert(struct sluice_engine *e, const struct sl_flow *f,
 }
 
 void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
-                           const struct sl_packet *pkt)
+                           const struct sl_packet *pkt, uint32_t suppressed)
 {
-    ((struct sl_flow *)f)->flags |= SL_FF_BT_REPORTED;
     e->alerts_bt_handshake++;
     bt_detail_alert(e, f, pkt, SL_SID_BT_HANDSHAKE,
-                    "SLUICE P2P BitTorrent handshake with info_hash", "handshake");
+                    "SLUICE P2P BitTorrent handshake with info_hash", "handshake", suppressed);
 }
 
 void sl_event_bt_tracker(struct sluice_engine *e, const struct sl_flow *f,
-                         const struct sl_packet *pkt)
+                         const struct sl_packet *pkt, uint32_t suppressed)
 {
-    ((struct sl_flow *)f)->flags |= SL_FF_TRACKER_REPORTED;
     e->alerts_bt_tracker++;
     bt_detail_alert(e, f, pkt, SL_SID_BT_TRACKER, "SLUICE P2P BitTorrent tracker announce",
-                    "tracker");
+                    "tracker", suppressed);
+}
+
+/* The p2p object of an inferred flow. */
+static void inferred_object(struct sl_jw *w, const struct sl_flow *f, uint32_t suppressed)
+{
+    sl_jw_obj_open(w, "p2p");
+    /* An MSE key exchange is BitTorrent's; a listen port says P2P, not which protocol. */
+    sl_jw_str(w, "protocol", f->inferred == SL_INFER_MSE ? "bittorrent" : "unknown");
+    sl_jw_str(w, "category", "file-sharing");
+    sl_jw_str(w, "detection", "inferred");
+    sl_jw_str(w, "confidence", "medium");
+    sl_jw_str(w, "evidence", sl_infer_reason_name(f->inferred));
+    sl_jw_str(w, "inferred_by", sl_infer_reason_name(f->inferred));
+    if (suppressed)
+        sl_jw_u64(w, "suppressed_before", suppressed);
+    sl_jw_obj_close(w);
+}
+
+void sl_event_p2p_inferred(struct sluice_engine *e, const struct sl_flow *f,
+                           const struct sl_packet *pkt, uint32_t suppressed)
+{
+    ((struct sl_flow *)f)->flags |= SL_FF_ALERTED;
+    e->c.alerts++;
+    e->alerts_inferred++;
+    struct sl_jw *w = &e->jw;
+    header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
+    alert_object(w, SL_SID_P2P_INFERRED, "SLUICE P2P unidentified flow of a P2P host (inferred)",
+                 3);
+    inferred_object(w, f, suppressed);
+    ndpi_object(e, f);
+    flow_object(e, f, NULL);
+    emit(e, SLUICE_EVENT_ALERT);
 }
 
 static const char *reason_name(enum sl_end_reason r)
@@ -662,6 +692,8 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
         sl_jw_str(w, "evidence", j.suppressed ? j.suppressed : j.decided_by);
         bt_object(e, f);
         sl_jw_obj_close(w);
+    } else if (f->inferred) {
+        inferred_object(w, f, 0);
     }
     emit(e, SLUICE_EVENT_FLOW);
 }
@@ -722,6 +754,7 @@ void sl_event_stats(struct sluice_engine *e)
     sl_jw_u64(w, "indicators", c->p2p_indicators);
     sl_jw_u64(w, "suppressed_teredo", c->p2p_suppressed_teredo);
     sl_jw_u64(w, "dissected_flows", c->dissected_flows);
+    sl_jw_u64(w, "inferred", c->p2p_inferred);
     sl_jw_u64(w, "bittorrent_handshakes", c->bt_handshakes);
     sl_jw_u64(w, "states_in_use", e->dissect.in_use);
     sl_jw_u64(w, "state_full", e->dissect.full);
@@ -730,6 +763,7 @@ void sl_event_stats(struct sluice_engine *e)
 
     sl_jw_obj_open(w, "alerts");
     sl_jw_u64(w, "total", c->alerts);
+    sl_jw_u64(w, "suppressed", c->alerts_suppressed);
     sl_jw_obj_open(w, "by_signature");
     unsigned n;
     const struct sl_p2p_proto *t = sl_p2p_table(&n);
@@ -748,7 +782,8 @@ void sl_event_stats(struct sluice_engine *e)
         uint32_t sid;
         uint64_t n;
     } own[] = {{SL_SID_BT_HANDSHAKE, e->alerts_bt_handshake},
-               {SL_SID_BT_TRACKER, e->alerts_bt_tracker}};
+               {SL_SID_BT_TRACKER, e->alerts_bt_tracker},
+               {SL_SID_P2P_INFERRED, e->alerts_inferred}};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
         char sid[16];
         snprintf(sid, sizeof(sid), "%u", own[i].sid);
@@ -756,6 +791,14 @@ void sl_event_stats(struct sluice_engine *e)
             sl_jw_u64(w, sid, own[i].n);
     }
     sl_jw_obj_close(w);
+    sl_jw_obj_close(w);
+
+    sl_jw_obj_open(w, "hosts");
+    sl_jw_u64(w, "active", sl_host_count(e->hosts));
+    sl_jw_u64(w, "evicted", sl_host_evicted(e->hosts));
+    sl_jw_u64(w, "capacity", e->cfg.hosts_max);
+    sl_jw_u64(w, "memcap_bytes", sl_host_table_bytes(e->hosts));
+    sl_jw_u64(w, "bytes_per_host", sizeof(struct sl_host));
     sl_jw_obj_close(w);
 
     sl_jw_obj_open(w, "output");

@@ -52,6 +52,7 @@ enum {
     SL_FF_BT_REPORTED = 1u << 12,      /* the BitTorrent handshake alert was written */
     SL_FF_P2P_SKIPPED = 1u << 13,      /* a dissector matched but no state was free */
     SL_FF_TRACKER_REPORTED = 1u << 14, /* the tracker announce alert was written */
+    SL_FF_MSE_SHAPED = 1u << 15,       /* the first payload looked like an MSE key exchange */
 };
 
 struct sl_ndpi_slot;
@@ -68,7 +69,8 @@ struct sl_flow {
     uint16_t master_proto, app_proto; /* nDPI's verdict */
     uint8_t confidence;               /* ndpi_confidence_t */
     uint8_t in_use;
-    uint8_t probes; /* payload segments a dissector looked at without recognising them */
+    uint8_t probes;   /* payload segments a dissector looked at without recognising them */
+    uint8_t inferred; /* why the flow was inferred P2P (enum sl_infer_reason), 0: it was not */
     int64_t first_us, last_us;
     uint64_t pkts[2], bytes[2], payload[2]; /* [0] toserver, [1] toclient; bytes are IP bytes */
     uint64_t flow_id;

@@ -13,6 +13,7 @@
 /* Alerts from sluice's own dissectors (2292000 + n). */
 #define SL_SID_BT_HANDSHAKE 2292001
 #define SL_SID_BT_TRACKER   2292002
+#define SL_SID_P2P_INFERRED 2292003
 
 struct sl_p2p_proto {
     uint16_t ndpi_id;       /* NDPI_PROTOCOL_* */

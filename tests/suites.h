@@ -17,5 +17,6 @@ Suite *suite_engine(void);
 Suite *suite_jw(void);
 Suite *suite_sink_file(void);
 Suite *suite_bittorrent(void);
+Suite *suite_hosts(void);
 
 #endif
