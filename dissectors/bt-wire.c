@@ -103,15 +103,28 @@ static void start_message(struct sl_bt_flow *b, struct sl_bt_dir *d)
     d->hdr_have = 0;
     d->messages++;
     d->body_left = len - 1;
+    d->block_left = 0;
     if (id == 7 && len >= 9) {
+        /* Block bytes are counted as they pass, so a threshold is crossed at the right packet. */
         d->pieces++;
-        d->piece_bytes += len - 9;
+        d->block_left = len - 9;
     } else if (id == 20) {
         d->ext_collect = !d->ext_handshake && d->body_left <= SL_BT_EXT_MAX;
         d->ext_have = 0;
         if (d->body_left > SL_BT_EXT_MAX)
             b->bad++;
     }
+}
+
+/* `n` more body bytes passed: those past a piece's index and begin fields are block bytes. */
+static void count_block(struct sl_bt_dir *d, uint32_t n)
+{
+    uint32_t header_left = d->body_left - d->block_left; /* index and begin still to come */
+    uint32_t block = n > header_left ? n - header_left : 0;
+    if (block > d->block_left)
+        block = d->block_left;
+    d->block_left -= block;
+    d->piece_bytes += block;
 }
 
 static void consume(struct sl_bt_flow *b, struct sl_bt_dir *d, struct sl_cur *c)
@@ -142,6 +155,7 @@ static void consume(struct sl_bt_flow *b, struct sl_bt_dir *d, struct sl_cur *c)
         } else {
             sl_cur_skip(c, take);
         }
+        count_block(d, (uint32_t)take);
         d->body_left -= (uint32_t)take;
         if (d->body_left == 0 && d->ext_collect) {
             d->ext_collect = false;
@@ -197,6 +211,7 @@ void sl_bt_feed(struct sl_bt_flow *b, int dir, uint32_t seq, const uint8_t *payl
         /* Uncaptured bytes inside a message body are still counted; anywhere else
          * the next message's start is unknown. */
         if (d->hdr_have == 0 && d->body_left >= missing && !d->ext_collect) {
+            count_block(d, missing);
             d->body_left -= missing;
         } else {
             b->gaps++;

@@ -25,8 +25,9 @@ struct sl_bt_dir {
     uint8_t hs_buf[SL_BT_HANDSHAKE_LEN];
     uint8_t hdr_have; /* bytes of the current message's length and id */
     uint8_t hdr[5];
-    uint32_t body_left; /* bytes of the current message body still to come */
-    uint16_t ext_have;  /* bytes of an extension handshake collected */
+    uint32_t body_left;  /* bytes of the current message body still to come */
+    uint32_t block_left; /* of those, bytes of a piece's block (counted as they pass) */
+    uint16_t ext_have;   /* bytes of an extension handshake collected */
     bool ext_collect;
     uint8_t ext_buf[SL_BT_EXT_MAX];
     struct sl_bt_handshake hs;

@@ -70,6 +70,8 @@ static const struct opt opts[] = {
      "Flows followed by sluice's own P2P dissectors at once (about 2.5 KiB each)."},
     {"p2p.infer_window", T_DURATION, F(p2p_infer_window), "1800", 0, 86400,
      "How long after P2P evidence a host's unidentified flows are inferred P2P; 0: never."},
+    {"p2p.seeding_bytes", T_SIZE, F(p2p_seeding_bytes), "10MiB", 0, 1024 * GiB,
+     "Piece bytes an internal host sends on one BitTorrent flow before the seeding alert; 0: off."},
     {"hosts.max", T_UINT, F(hosts_max), "16384", 16, 1u << 24,
      "Internal hosts remembered (256 bytes each); the one seen longest ago is forgotten."},
     {"alerts.rate_limit", T_DURATION, F(alert_rate_limit), "60", 0, 86400,

@@ -48,12 +48,14 @@ struct sluice_config {
     uint32_t timeout_icmp;       /* flow.timeout.icmp */
     uint32_t timeout_other;      /* flow.timeout.other */
 
-    uint32_t ndpi_max_packets; /* ndpi.max_packets: give up classifying after this many */
-    uint32_t ndpi_max_flows;   /* ndpi.max_flows: flows with nDPI state at one time */
-    uint32_t p2p_max_flows;    /* p2p.max_flows: flows with dissector state at one time */
-    uint32_t p2p_infer_window; /* p2p.infer_window: seconds a host stays P2P-active */
-    uint32_t hosts_max;        /* hosts.max: internal hosts remembered */
-    uint32_t alert_rate_limit; /* alerts.rate_limit: seconds between repeats per host and key */
+    uint32_t ndpi_max_packets;  /* ndpi.max_packets: give up classifying after this many */
+    uint32_t ndpi_max_flows;    /* ndpi.max_flows: flows with nDPI state at one time */
+    uint32_t p2p_max_flows;     /* p2p.max_flows: flows with dissector state at one time */
+    uint32_t p2p_infer_window;  /* p2p.infer_window: seconds a host stays P2P-active */
+    uint64_t p2p_seeding_bytes; /* p2p.seeding_bytes: piece bytes an internal host sends before the
+                                   seeding alert */
+    uint32_t hosts_max;         /* hosts.max: internal hosts remembered */
+    uint32_t alert_rate_limit;  /* alerts.rate_limit: seconds between repeats per host and key */
 
     bool alert_indicators;   /* alerts.indicators: emit low-severity P2P indicator alerts */
     uint32_t stats_interval; /* stats.interval: seconds between stats events; 0 = at end only */

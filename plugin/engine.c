@@ -12,6 +12,7 @@
 #include <sys/random.h>
 
 #include "bt-wire.h"
+#include "dht.h"
 #include "engine.h"
 #include "infer.h"
 #include "tracker.h"
@@ -309,6 +310,40 @@ static void count_l4(struct sluice_engine *e, const struct sl_packet *pkt)
 }
 
 /*
+ * Alerts about what an internal host does on a P2P flow: seeding (its pieces
+ * going out past p2p.seeding_bytes, at the packet that crosses it) and DHT
+ * lookups of a torrent.  Rate-limited per host and torrent.
+ */
+static void host_alerts(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
+{
+    uint32_t suppressed;
+    const struct sl_bt_flow *bt = sl_dissect_bt(f);
+    if (bt && e->cfg.p2p_seeding_bytes && !(f->flags & SL_FF_SEED_REPORTED)) {
+        int side = sl_infer_internal_side(e, f);
+        if (side >= 0 && bt->dir[side].piece_bytes >= e->cfg.p2p_seeding_bytes) {
+            f->flags |= SL_FF_SEED_REPORTED;
+            if (sl_infer_rate_ok(e, f, SL_SID_BT_SEEDING, sl_bt_info_hash(bt), &suppressed))
+                sl_event_bt_seeding(e, f, pkt, suppressed);
+            else
+                e->c.alerts_suppressed++;
+        }
+    }
+    const struct sl_dht_flow *dht = sl_dissect_dht(f);
+    if (dht && !(f->flags & SL_FF_DHT_REPORTED) && sl_infer_internal_side(e, f) >= 0) {
+        for (unsigned i = 0; i < dht->hashes; i++) {
+            if (dht->hash_is_target[i])
+                continue;
+            f->flags |= SL_FF_DHT_REPORTED;
+            if (sl_infer_rate_ok(e, f, SL_SID_BT_DHT, dht->hash[i], &suppressed))
+                sl_event_bt_dht(e, f, pkt, suppressed);
+            else
+                e->c.alerts_suppressed++;
+            break;
+        }
+    }
+}
+
+/*
  * sluice's own dissectors see the segment before nDPI does, so an alert raised
  * at this packet already carries what the handshake says.
  */
@@ -323,6 +358,8 @@ static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_
     bool news = sl_dissect_packet(&e->dissect, f, pkt, dir);
     if (!had_state && f->dis)
         e->c.dissected_flows++;
+    if (f->dis)
+        host_alerts(e, f, pkt);
     if (!news)
         return;
     const struct sl_bt_flow *bt = sl_dissect_bt(f);

@@ -62,7 +62,7 @@ struct sluice_engine {
     struct sl_counters c;
     /* Alerts by signature: one slot per P2P table row, session and indicator. */
     uint64_t alerts_session[32], alerts_indicator[32], alerts_bt_handshake, alerts_bt_tracker;
-    uint64_t alerts_inferred;
+    uint64_t alerts_inferred, alerts_bt_seeding, alerts_bt_dht;
 };
 
 /* event.c */
@@ -78,6 +78,12 @@ void sl_event_bt_tracker(struct sluice_engine *e, const struct sl_flow *f,
 /* A flow attributed to P2P from its host's activity (infer.c); `suppressed`: repeats held back. */
 void sl_event_p2p_inferred(struct sluice_engine *e, const struct sl_flow *f,
                            const struct sl_packet *pkt, uint32_t suppressed);
+/* An internal host sent more than p2p.seeding_bytes of pieces on a flow. */
+void sl_event_bt_seeding(struct sluice_engine *e, const struct sl_flow *f,
+                         const struct sl_packet *pkt, uint32_t suppressed);
+/* An internal host asked the DHT about a torrent. */
+void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
+                     uint32_t suppressed);
 void sl_event_stats(struct sluice_engine *e);
 /* Format microseconds since the epoch as EVE does: 2024-03-01T12:00:00.000000+0000. */
 #define SL_TS_LEN 64

@@ -607,6 +607,23 @@ void sl_event_bt_tracker(struct sluice_engine *e, const struct sl_flow *f,
                     "tracker", suppressed);
 }
 
+void sl_event_bt_seeding(struct sluice_engine *e, const struct sl_flow *f,
+                         const struct sl_packet *pkt, uint32_t suppressed)
+{
+    e->alerts_bt_seeding++;
+    bt_detail_alert(e, f, pkt, SL_SID_BT_SEEDING,
+                    "SLUICE P2P BitTorrent internal host seeding (pieces sent out)", "pieces",
+                    suppressed);
+}
+
+void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
+                     uint32_t suppressed)
+{
+    e->alerts_bt_dht++;
+    bt_detail_alert(e, f, pkt, SL_SID_BT_DHT,
+                    "SLUICE P2P BitTorrent DHT lookup by an internal host", "dht", suppressed);
+}
+
 /* The p2p object of an inferred flow. */
 static void inferred_object(struct sl_jw *w, const struct sl_flow *f, uint32_t suppressed)
 {
@@ -783,7 +800,9 @@ void sl_event_stats(struct sluice_engine *e)
         uint64_t n;
     } own[] = {{SL_SID_BT_HANDSHAKE, e->alerts_bt_handshake},
                {SL_SID_BT_TRACKER, e->alerts_bt_tracker},
-               {SL_SID_P2P_INFERRED, e->alerts_inferred}};
+               {SL_SID_P2P_INFERRED, e->alerts_inferred},
+               {SL_SID_BT_SEEDING, e->alerts_bt_seeding},
+               {SL_SID_BT_DHT, e->alerts_bt_dht}};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
         char sid[16];
         snprintf(sid, sizeof(sid), "%u", own[i].sid);

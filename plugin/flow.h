@@ -53,6 +53,8 @@ enum {
     SL_FF_P2P_SKIPPED = 1u << 13,      /* a dissector matched but no state was free */
     SL_FF_TRACKER_REPORTED = 1u << 14, /* the tracker announce alert was written */
     SL_FF_MSE_SHAPED = 1u << 15,       /* the first payload looked like an MSE key exchange */
+    SL_FF_SEED_REPORTED = 1u << 16,    /* the seeding alert was written */
+    SL_FF_DHT_REPORTED = 1u << 17,     /* the DHT lookup alert was written */
 };
 
 struct sl_ndpi_slot;
@@ -65,7 +67,7 @@ struct sl_flow {
     uint8_t fclass;        /* enum sl_flow_class of the list it is on */
     uint8_t tcp_flags[2];  /* OR of TCP flags seen, per direction (0 toserver, 1 toclient) */
     uint8_t ndpi_pkts;     /* packets given to nDPI */
-    uint16_t flags;        /* SL_FF_* */
+    uint32_t flags;        /* SL_FF_* */
     uint16_t master_proto, app_proto; /* nDPI's verdict */
     uint8_t confidence;               /* ndpi_confidence_t */
     uint8_t in_use;

@@ -80,6 +80,16 @@ static bool internal_end(const struct sluice_engine *e, const struct sl_flow *f,
     return false;
 }
 
+int sl_infer_internal_side(const struct sluice_engine *e, const struct sl_flow *f)
+{
+    const uint8_t *addr;
+    uint16_t port;
+    bool is_client;
+    if (!internal_end(e, f, &addr, &port, &is_client))
+        return -1;
+    return is_client ? 0 : 1;
+}
+
 static struct sl_host *host_of(struct sluice_engine *e, const struct sl_flow *f, uint16_t *port,
                                bool *is_client)
 {

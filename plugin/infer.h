@@ -27,6 +27,9 @@ const char *sl_infer_reason_name(uint8_t reason);
  * 768-bit Diffie-Hellman key and up to 512 bytes of padding) of high-entropy data. */
 bool sl_infer_mse_shaped(const uint8_t *payload, uint32_t caplen, uint32_t len);
 
+/* The flow's side inside home_networks: 0 client, 1 server, -1 neither (the client when both). */
+int sl_infer_internal_side(const struct sluice_engine *e, const struct sl_flow *f);
+
 /* A flow showed P2P payload evidence: remember it, and its listen ports, on its internal host. */
 void sl_infer_note(struct sluice_engine *e, struct sl_flow *f);
 

@@ -14,6 +14,8 @@
 #define SL_SID_BT_HANDSHAKE 2292001
 #define SL_SID_BT_TRACKER   2292002
 #define SL_SID_P2P_INFERRED 2292003
+#define SL_SID_BT_SEEDING   2292004
+#define SL_SID_BT_DHT       2292005
 
 struct sl_p2p_proto {
     uint16_t ndpi_id;       /* NDPI_PROTOCOL_* */

@@ -237,6 +237,25 @@ START_TEST(wire_snaplen_cut_inside_piece)
 }
 END_TEST
 
+START_TEST(wire_piece_bytes_counted_as_they_pass)
+{
+    static uint8_t s[68 + 5 + 8 + 1000];
+    size_t n = handshake(s, "-qB4650-abcdefghijkl");
+    n += msg(s + n, 7, 8 + 1000, NULL);
+    struct sl_bt_flow b;
+    sl_bt_flow_init(&b);
+    /* The handshake, the message header and 4 of the 8 index/begin bytes. */
+    sl_bt_feed(&b, 0, 1, s, 68 + 5 + 4, 68 + 5 + 4);
+    ck_assert_uint_eq(b.dir[0].pieces, 1);
+    ck_assert_uint_eq(b.dir[0].piece_bytes, 0);
+    /* The other 4 header bytes and 500 block bytes. */
+    sl_bt_feed(&b, 0, 1 + 77, s + 77, 504, 504);
+    ck_assert_uint_eq(b.dir[0].piece_bytes, 500);
+    sl_bt_feed(&b, 0, 1 + 581, s + 581, (uint32_t)(n - 581), (uint32_t)(n - 581));
+    ck_assert_uint_eq(b.dir[0].piece_bytes, 1000);
+}
+END_TEST
+
 struct pid_case {
     const char *id;
     const char *name, *version;
@@ -547,6 +566,7 @@ Suite *suite_bittorrent(void)
     tcase_add_test(tc, wire_gap_stops_framing);
     tcase_add_test(tc, wire_handshake_after_encrypted_start);
     tcase_add_test(tc, wire_snaplen_cut_inside_piece);
+    tcase_add_test(tc, wire_piece_bytes_counted_as_they_pass);
     tcase_add_loop_test(tc, client_from_peer_id, 0, (int)(sizeof(pids) / sizeof(pids[0])));
     tcase_add_test(tc, dht_messages);
     tcase_add_test(tc, utp_headers_and_connections);

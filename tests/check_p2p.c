@@ -37,7 +37,7 @@ START_TEST(list_is_the_p2p_protocols)
 }
 END_TEST
 
-static struct sl_flow flow_with(uint16_t master, uint16_t app, uint8_t conf, uint16_t flags)
+static struct sl_flow flow_with(uint16_t master, uint16_t app, uint8_t conf, uint32_t flags)
 {
     struct sl_flow f;
     memset(&f, 0, sizeof(f));

@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evecheck  # noqa: E402
 
 BT_SESSION, BT_INDICATOR, BT_HANDSHAKE = 2290001, 2291001, 2292001
+BT_SEEDING, BT_DHT = 2292004, 2292005
 
 
 def community_id(proto, saddr, daddr, sport, dport):
@@ -126,10 +127,18 @@ def case_dns_indicator(c):
 
 
 def case_dht(c):
-    alerts = c.of("alert")
+    alerts = [a for a in c.of("alert") if a["alert"]["signature_id"] == BT_SESSION]
     c.check(len(alerts) == 4 and all(a["p2p"]["protocol"] == "bittorrent" and a["proto"] == "UDP"
                                      and a["p2p"]["evidence"] == "dht" for a in alerts),
             "DHT: expected 4 BitTorrent alerts from DHT, got %s" % [(a["p2p"], a["proto"]) for a in alerts])
+    # One DHT lookup alert for the torrent: get_peers; announce_peer for the same torrent within
+    # alerts.rate_limit is held back (and counted).
+    lookups = [a for a in c.of("alert") if a["alert"]["signature_id"] == BT_DHT]
+    c.check(len(lookups) == 1 and lookups[0]["dest_ip"] == "203.0.113.22" and
+            lookups[0]["p2p"]["dht"]["info_hashes"] == [ih(0x01)],
+            "DHT lookup alerts: %s" % [(a["dest_ip"], a["p2p"].get("dht")) for a in lookups])
+    st = c.of("stats")[0]["stats"]["alerts"]
+    c.check(st["suppressed"] == 1, "alerts suppressed %s, expected 1" % st["suppressed"])
     # Per node (pcaps/README.md): ping, find_node (target), get_peers and announce_peer (info_hash).
     dht = {f["dest_ip"]: f["p2p"]["dht"] for f in c.of("flow")}
     want = {
@@ -165,6 +174,18 @@ def case_hostile(c):
         c.check(client.get("ext_client_hex") == want, "ext_client_hex %s" % client.get("ext_client_hex"))
 
 
+def case_seeding(c):
+    """With p2p.seeding_bytes=128KiB the internal host's 16 pieces cross it at the 8th block."""
+    seeds = [a for a in c.of("alert") if a["alert"]["signature_id"] == BT_SEEDING]
+    c.check(len(seeds) == 1, "expected one seeding alert, got %d" % len(seeds))
+    if seeds:
+        s = seeds[0]
+        sent = s["p2p"]["bittorrent"]["client"]["piece_bytes"]
+        # Counted as the bytes pass: this packet (at most one MSS) is the one that crossed.
+        c.check(131072 <= sent < 131072 + 1460, "seeding alert at %d piece bytes" % sent)
+        c.check(s["src_ip"] == "192.168.1.10", "seeding alert names %s" % s["src_ip"])
+
+
 def case_scan(c):
     stats = c.of("stats")[0]["stats"] if c.of("stats") else {}
     created = stats.get("flow", {}).get("created")
@@ -185,6 +206,7 @@ CASES = {
     "mixed.pcap": case_mixed,
     "hostile-peerid.pcap": case_hostile,
     "udp-scan.pcap": case_scan,
+    "bt-handshake.pcap#seeding": (case_seeding, ["--set", "p2p.seeding_bytes=128KiB"]),
     "wdo-7680.pcap": case_no_alert(),
     "webrtc-media.pcap": case_no_alert(),
 }
@@ -202,7 +224,11 @@ def main(argv):
     for name, check in CASES.items():
         out = os.path.join(work, name)
         os.makedirs(out, exist_ok=True)
-        r = subprocess.run([sluice, "-q", "-r", os.path.join(pcaps, name), "-l", out],
+        extra = []
+        if isinstance(check, tuple):
+            check, extra = check
+        pcap = name.split("#")[0]
+        r = subprocess.run([sluice, "-q", "-r", os.path.join(pcaps, pcap), "-l", out] + extra,
                            capture_output=True, text=True)
         if r.returncode != 0:
             print("FAIL %s: exit %d: %s" % (name, r.returncode, r.stderr.strip()))
@@ -214,7 +240,7 @@ def main(argv):
             print("FAIL %s: %s" % (name, e))
             failed += 1
             continue
-        c = Case(name, events)
+        c = Case(pcap, events)
         check_common(c)
         check(c)
         if c.errors:
