@@ -50,17 +50,74 @@ const uint8_t *sl_bt_info_hash(const struct sl_bt_flow *b)
     return NULL;
 }
 
-static void parse_ext_handshake(struct sl_bt_flow *b, struct sl_bt_dir *d)
+/* The bencode document of one message: 10 KiB, kept off the callers' stacks. */
+static __thread struct sl_bdoc doc;
+
+static void copy_name(const struct sl_bnode *n, uint8_t *dst, uint8_t *len)
 {
+    struct sl_cur c = sl_cur_make(n->s, n->slen);
+    *len = (uint8_t)(n->slen < SL_BT_NAME_MAX ? n->slen : SL_BT_NAME_MAX);
+    sl_cur_copy(&c, dst, *len);
+}
+
+/*
+ * BEP 9: {"msg_type": 1, "piece": 0, "total_size": n} then the first 16 KiB of
+ * the info dictionary.  Only its start is collected, so it is parsed as far as
+ * it goes: every completed "name" string is the torrent's name, every "path"
+ * list a file's path (keys of the info dictionary and of its "files" entries).
+ */
+static void parse_metadata(struct sl_bt_flow *b, int from, struct sl_cur c)
+{
+    if (sl_bencode_parse(&c, &doc) != SL_BENC_OK || doc.n[0].type != SL_B_DICT)
+        return;
+    const struct sl_bnode *type = sl_bencode_get(&doc, &doc.n[0], "msg_type");
+    const struct sl_bnode *piece = sl_bencode_get(&doc, &doc.n[0], "piece");
+    if (!type || type->type != SL_B_INT || type->i != 1 || !piece || piece->type != SL_B_INT ||
+        piece->i != 0)
+        return;                       /* a request, a reject, or a later piece */
+    (void)sl_bencode_parse(&c, &doc); /* incomplete is expected: it is a prefix */
+    for (int i = 0; i < doc.count; i++) {
+        const struct sl_bnode *n = &doc.n[i];
+        if (n->klen == 4 && !memcmp(n->key, "name", 4) && n->type == SL_B_STR && !b->name_len) {
+            copy_name(n, b->name, &b->name_len);
+        } else if (n->klen == 4 && !memcmp(n->key, "path", 4) && n->type == SL_B_LIST &&
+                   b->nfiles < SL_BT_FILES) {
+            const struct sl_bnode *last = NULL;
+            for (int k = n->child; k >= 0; k = doc.n[k].next)
+                if (doc.n[k].type == SL_B_STR)
+                    last = &doc.n[k];
+            if (last) {
+                copy_name(last, b->file[b->nfiles], &b->file_len[b->nfiles]);
+                b->nfiles++;
+            }
+        }
+    }
+    b->have_meta = b->name_len > 0 || b->nfiles > 0;
+    b->meta_from = (uint8_t)from;
+}
+
+static void parse_ext(struct sl_bt_flow *b, struct sl_bt_dir *d)
+{
+    int dir = d == &b->dir[1];
     struct sl_cur c = sl_cur_make(d->ext_buf, d->ext_have);
-    if (sl_cur_u8(&c) != 0)
-        return;                         /* an extension message other than the handshake */
-    static __thread struct sl_bdoc doc; /* 10 KiB: not on the stack of every caller */
+    uint8_t ext_id = sl_cur_u8(&c);
+    if (ext_id != 0) {
+        /* Sent with the other side's ut_metadata id: metadata for it. */
+        if (ext_id == b->dir[!dir].ut_metadata && !b->have_meta)
+            parse_metadata(b, dir, c);
+        return;
+    }
+    if (d->ext_handshake)
+        return;
     if (sl_bencode_parse(&c, &doc) != SL_BENC_OK || doc.n[0].type != SL_B_DICT) {
         b->bad++;
         return;
     }
     d->ext_handshake = true;
+    const struct sl_bnode *m = sl_bencode_get(&doc, &doc.n[0], "m");
+    const struct sl_bnode *um = sl_bencode_get(&doc, m, "ut_metadata");
+    if (um && um->type == SL_B_INT && um->i > 0 && um->i < 256)
+        d->ut_metadata = (uint8_t)um->i;
     const struct sl_bnode *v = sl_bencode_str(&doc, &doc.n[0], "v", 0);
     if (v) {
         struct sl_cur vc = sl_cur_make(v->s, v->slen);
@@ -95,7 +152,7 @@ static bool take_handshake(struct sl_bt_dir *d, struct sl_cur *c)
 }
 
 /* A message's length and id are complete: decide what its body means. */
-static void start_message(struct sl_bt_flow *b, struct sl_bt_dir *d)
+static void start_message(struct sl_bt_dir *d)
 {
     struct sl_cur h = sl_cur_make(d->hdr, 5);
     uint32_t len = sl_cur_u32be(&h);
@@ -108,11 +165,11 @@ static void start_message(struct sl_bt_flow *b, struct sl_bt_dir *d)
         /* Block bytes are counted as they pass, so a threshold is crossed at the right packet. */
         d->pieces++;
         d->block_left = len - 9;
-    } else if (id == 20) {
-        d->ext_collect = !d->ext_handshake && d->body_left <= SL_BT_EXT_MAX;
+    } else if (id == 20 && d->body_left) {
+        /* The first SL_BT_EXT_MAX bytes are enough for a handshake or a metadata name. */
+        d->ext_collect = true;
         d->ext_have = 0;
-        if (d->body_left > SL_BT_EXT_MAX)
-            b->bad++;
+        d->ext_want = (uint16_t)(d->body_left < SL_BT_EXT_MAX ? d->body_left : SL_BT_EXT_MAX);
     }
 }
 
@@ -144,22 +201,25 @@ static void consume(struct sl_bt_flow *b, struct sl_bt_dir *d, struct sl_cur *c)
                     d->mode = SL_BT_LOST;
                 }
             } else if (d->hdr_have == 5) {
-                start_message(b, d);
+                start_message(d);
             }
             continue;
         }
         size_t take = d->body_left < sl_cur_left(c) ? d->body_left : sl_cur_left(c);
         if (d->ext_collect) {
-            sl_cur_copy(c, d->ext_buf + d->ext_have, take);
-            d->ext_have = (uint16_t)(d->ext_have + take);
+            size_t room = (size_t)d->ext_want - d->ext_have;
+            size_t keep = room < take ? room : take;
+            sl_cur_copy(c, d->ext_buf + d->ext_have, keep);
+            sl_cur_skip(c, take - keep);
+            d->ext_have = (uint16_t)(d->ext_have + keep);
         } else {
             sl_cur_skip(c, take);
         }
         count_block(d, (uint32_t)take);
         d->body_left -= (uint32_t)take;
-        if (d->body_left == 0 && d->ext_collect) {
+        if (d->ext_collect && d->ext_have == d->ext_want) {
             d->ext_collect = false;
-            parse_ext_handshake(b, d);
+            parse_ext(b, d);
         }
     }
 }

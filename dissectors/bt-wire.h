@@ -11,8 +11,10 @@
 
 #include "bittorrent.h"
 
-#define SL_BT_EXT_MAX 1024 /* extension handshakes longer than this are not parsed (counted) */
-#define SL_BT_V_MAX   64
+#define SL_BT_EXT_MAX  1024 /* bytes of an extension message kept: enough for a handshake */
+#define SL_BT_V_MAX    64
+#define SL_BT_NAME_MAX 128
+#define SL_BT_FILES    4
 
 enum sl_bt_mode { SL_BT_WANT_HANDSHAKE, SL_BT_MESSAGES, SL_BT_LOST };
 
@@ -27,8 +29,10 @@ struct sl_bt_dir {
     uint8_t hdr[5];
     uint32_t body_left;  /* bytes of the current message body still to come */
     uint32_t block_left; /* of those, bytes of a piece's block (counted as they pass) */
-    uint16_t ext_have;   /* bytes of an extension handshake collected */
+    uint16_t ext_have;   /* bytes of an extension message collected */
+    uint16_t ext_want;   /* how many of its bytes to collect (the first SL_BT_EXT_MAX) */
     bool ext_collect;
+    uint8_t ut_metadata; /* the id this side receives BEP 9 metadata messages with; 0: none */
     uint8_t ext_buf[SL_BT_EXT_MAX];
     struct sl_bt_handshake hs;
     uint8_t v[SL_BT_V_MAX]; /* the extension handshake's "v" (client), raw bytes */
@@ -41,7 +45,14 @@ struct sl_bt_dir {
 struct sl_bt_flow {
     struct sl_bt_dir dir[2]; /* [0] client to server, [1] server to client */
     uint32_t gaps;           /* segments missing: framing lost from there on */
-    uint32_t bad;            /* messages that made no sense (length, bencode) */
+    /* BEP 9 metadata (the torrent's info dictionary) one side sent the other. */
+    bool have_meta;
+    uint8_t meta_from; /* the direction that sent it */
+    uint8_t name_len, nfiles;
+    uint8_t name[SL_BT_NAME_MAX]; /* the torrent's name, raw bytes */
+    uint8_t file_len[SL_BT_FILES];
+    uint8_t file[SL_BT_FILES][SL_BT_NAME_MAX]; /* the first files' last path component */
+    uint32_t bad;                              /* messages that made no sense (length, bencode) */
 };
 
 /* True when the payload starts like a handshake (a whole or a partial one). */

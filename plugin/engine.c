@@ -14,6 +14,7 @@
 #include "bt-wire.h"
 #include "dht.h"
 #include "engine.h"
+#include "filename.h"
 #include "infer.h"
 #include "tracker.h"
 
@@ -326,6 +327,28 @@ static void host_alerts(struct sluice_engine *e, struct sl_flow *f, const struct
                 sl_event_bt_seeding(e, f, pkt, suppressed);
             else
                 e->c.alerts_suppressed++;
+        }
+    }
+    /* A torrent's names, received by an internal host (it is about to download them). */
+    if (bt && bt->have_meta && !(f->flags & SL_FF_META_CHECKED)) {
+        f->flags |= SL_FF_META_CHECKED;
+        int side = sl_infer_internal_side(e, f);
+        if (side >= 0 && side != bt->meta_from) {
+            const uint8_t *name = bt->name;
+            size_t len = bt->name_len;
+            const char *why = sl_filename_suspicious(name, len);
+            for (unsigned i = 0; !why && i < bt->nfiles; i++) {
+                name = bt->file[i];
+                len = bt->file_len[i];
+                why = sl_filename_suspicious(name, len);
+            }
+            if (why) {
+                if (sl_infer_rate_ok(e, f, SL_SID_SUSPICIOUS_FILE, sl_bt_info_hash(bt),
+                                     &suppressed))
+                    sl_event_suspicious_file(e, f, pkt, why, name, len, suppressed);
+                else
+                    e->c.alerts_suppressed++;
+            }
         }
     }
     const struct sl_dht_flow *dht = sl_dissect_dht(f);

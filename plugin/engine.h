@@ -62,7 +62,7 @@ struct sluice_engine {
     struct sl_counters c;
     /* Alerts by signature: one slot per P2P table row, session and indicator. */
     uint64_t alerts_session[32], alerts_indicator[32], alerts_bt_handshake, alerts_bt_tracker;
-    uint64_t alerts_inferred, alerts_bt_seeding, alerts_bt_dht;
+    uint64_t alerts_inferred, alerts_bt_seeding, alerts_bt_dht, alerts_suspicious_file;
 };
 
 /* event.c */
@@ -81,6 +81,10 @@ void sl_event_p2p_inferred(struct sluice_engine *e, const struct sl_flow *f,
 /* An internal host sent more than p2p.seeding_bytes of pieces on a flow. */
 void sl_event_bt_seeding(struct sluice_engine *e, const struct sl_flow *f,
                          const struct sl_packet *pkt, uint32_t suppressed);
+/* An internal host is fetching a torrent with a file name malware uses (`why`, `name`). */
+void sl_event_suspicious_file(struct sluice_engine *e, const struct sl_flow *f,
+                              const struct sl_packet *pkt, const char *why, const uint8_t *name,
+                              size_t len, uint32_t suppressed);
 /* An internal host asked the DHT about a torrent. */
 void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
                      uint32_t suppressed);

@@ -19,6 +19,7 @@
 #include "community_id.h"
 #include "dht.h"
 #include "edonkey.h"
+#include "filename.h"
 #include "engine.h"
 #include "gnutella.h"
 #include "infer.h"
@@ -505,6 +506,18 @@ static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
         sl_jw_hex(w, "info_hash_server", bt->dir[1].hs.info_hash, 20);
     bt_side(w, "client", &bt->dir[0]);
     bt_side(w, "server", &bt->dir[1]);
+    if (bt->have_meta) {
+        /* BEP 9: the torrent's info dictionary, as far as its first bytes go. */
+        sl_jw_obj_open(w, "metadata");
+        sl_jw_str(w, "sent_by", bt->meta_from ? "server" : "client");
+        if (bt->name_len)
+            untrusted(w, "name", "name_hex", bt->name, bt->name_len);
+        sl_jw_arr_open(w, "files");
+        for (unsigned i = 0; i < bt->nfiles; i++)
+            sl_jw_strn(w, NULL, bt->file[i], bt->file_len[i]);
+        sl_jw_arr_close(w);
+        sl_jw_obj_close(w);
+    }
     if (bt->gaps)
         sl_jw_u64(w, "gaps", bt->gaps);
     sl_jw_obj_close(w);
@@ -614,6 +627,32 @@ void sl_event_bt_seeding(struct sluice_engine *e, const struct sl_flow *f,
     bt_detail_alert(e, f, pkt, SL_SID_BT_SEEDING,
                     "SLUICE P2P BitTorrent internal host seeding (pieces sent out)", "pieces",
                     suppressed);
+}
+
+void sl_event_suspicious_file(struct sluice_engine *e, const struct sl_flow *f,
+                              const struct sl_packet *pkt, const char *why, const uint8_t *name,
+                              size_t len, uint32_t suppressed)
+{
+    e->c.alerts++;
+    e->alerts_suspicious_file++;
+    struct sl_jw *w = &e->jw;
+    header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
+    /* Malware rides P2P under popular names: severity 2, as a session. */
+    alert_object(w, SL_SID_SUSPICIOUS_FILE, "SLUICE P2P suspicious file name downloaded", 2);
+    sl_jw_obj_open(w, "p2p");
+    sl_jw_str(w, "protocol", "bittorrent");
+    sl_jw_str(w, "category", "file-sharing");
+    sl_jw_str(w, "detection", "session");
+    sl_jw_str(w, "confidence", "high");
+    sl_jw_str(w, "evidence", "metadata");
+    sl_jw_str(w, "file_verdict", why);
+    untrusted(w, "file_name", "file_name_hex", name, len);
+    if (suppressed)
+        sl_jw_u64(w, "suppressed_before", suppressed);
+    bt_object(e, f);
+    sl_jw_obj_close(w);
+    flow_object(e, f, NULL);
+    emit(e, SLUICE_EVENT_ALERT);
 }
 
 void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
@@ -802,7 +841,8 @@ void sl_event_stats(struct sluice_engine *e)
                {SL_SID_BT_TRACKER, e->alerts_bt_tracker},
                {SL_SID_P2P_INFERRED, e->alerts_inferred},
                {SL_SID_BT_SEEDING, e->alerts_bt_seeding},
-               {SL_SID_BT_DHT, e->alerts_bt_dht}};
+               {SL_SID_BT_DHT, e->alerts_bt_dht},
+               {SL_SID_SUSPICIOUS_FILE, e->alerts_suspicious_file}};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
         char sid[16];
         snprintf(sid, sizeof(sid), "%u", own[i].sid);

@@ -55,6 +55,7 @@ enum {
     SL_FF_MSE_SHAPED = 1u << 15,       /* the first payload looked like an MSE key exchange */
     SL_FF_SEED_REPORTED = 1u << 16,    /* the seeding alert was written */
     SL_FF_DHT_REPORTED = 1u << 17,     /* the DHT lookup alert was written */
+    SL_FF_META_CHECKED = 1u << 18,     /* the torrent's file names were checked */
 };
 
 struct sl_ndpi_slot;

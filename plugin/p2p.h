@@ -11,11 +11,12 @@
 #include "flow.h"
 
 /* Alerts from sluice's own dissectors (2292000 + n). */
-#define SL_SID_BT_HANDSHAKE 2292001
-#define SL_SID_BT_TRACKER   2292002
-#define SL_SID_P2P_INFERRED 2292003
-#define SL_SID_BT_SEEDING   2292004
-#define SL_SID_BT_DHT       2292005
+#define SL_SID_BT_HANDSHAKE    2292001
+#define SL_SID_BT_TRACKER      2292002
+#define SL_SID_P2P_INFERRED    2292003
+#define SL_SID_BT_SEEDING      2292004
+#define SL_SID_BT_DHT          2292005
+#define SL_SID_SUSPICIOUS_FILE 2292006
 
 struct sl_p2p_proto {
     uint16_t ndpi_id;       /* NDPI_PROTOCOL_* */

@@ -10,6 +10,7 @@
 #include "bt-wire.h"
 #include "dht.h"
 #include "edonkey.h"
+#include "filename.h"
 #include "gnutella.h"
 #include "tracker.h"
 #include "utp.h"
@@ -253,6 +254,36 @@ START_TEST(wire_piece_bytes_counted_as_they_pass)
     ck_assert_uint_eq(b.dir[0].piece_bytes, 500);
     sl_bt_feed(&b, 0, 1 + 581, s + 581, (uint32_t)(n - 581), (uint32_t)(n - 581));
     ck_assert_uint_eq(b.dir[0].piece_bytes, 1000);
+}
+END_TEST
+
+START_TEST(suspicious_file_names)
+{
+    static const struct {
+        const char *name;
+        const char *why;
+    } cases[] = {
+        {"movie.avi.exe", "double-extension"},
+        {"Report.PDF.SCR", "double-extension"},
+        {"setup.exe", "executable"},
+        {"invoice.js", "script"},
+        {"song.mp3", NULL},
+        {"archive.tar.gz", NULL},
+        {"exe", NULL},
+        {".exe", "executable"}, /* nothing before the dot: still a program */
+        {"noextension", NULL},
+        {"a.b.c.d.vbs", "script"},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got =
+            sl_filename_suspicious((const uint8_t *)cases[i].name, strlen(cases[i].name));
+        if (cases[i].why)
+            ck_assert_msg(got && !strcmp(got, cases[i].why), "%s: %s", cases[i].name,
+                          got ? got : "(null)");
+        else
+            ck_assert_msg(!got, "%s: %s", cases[i].name, got);
+    }
 }
 END_TEST
 
@@ -567,6 +598,7 @@ Suite *suite_bittorrent(void)
     tcase_add_test(tc, wire_handshake_after_encrypted_start);
     tcase_add_test(tc, wire_snaplen_cut_inside_piece);
     tcase_add_test(tc, wire_piece_bytes_counted_as_they_pass);
+    tcase_add_test(tc, suspicious_file_names);
     tcase_add_loop_test(tc, client_from_peer_id, 0, (int)(sizeof(pids) / sizeof(pids[0])));
     tcase_add_test(tc, dht_messages);
     tcase_add_test(tc, utp_headers_and_connections);

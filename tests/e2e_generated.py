@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evecheck  # noqa: E402
 
 BT_SESSION, BT_INDICATOR, BT_HANDSHAKE = 2290001, 2291001, 2292001
-BT_SEEDING, BT_DHT = 2292004, 2292005
+BT_SEEDING, BT_DHT, SUSPICIOUS_FILE = 2292004, 2292005, 2292006
 
 
 def community_id(proto, saddr, daddr, sport, dport):
@@ -186,6 +186,20 @@ def case_seeding(c):
         c.check(s["src_ip"] == "192.168.1.10", "seeding alert names %s" % s["src_ip"])
 
 
+def case_metadata(c):
+    """BEP 9: the internal host receives a torrent holding movie.avi.exe."""
+    sids = [a["alert"]["signature_id"] for a in c.of("alert")]
+    c.check(sids == [BT_SESSION, BT_HANDSHAKE, SUSPICIOUS_FILE], "alerts %s" % sids)
+    bad = [a for a in c.of("alert") if a["alert"]["signature_id"] == SUSPICIOUS_FILE]
+    if bad:
+        p = bad[0]["p2p"]
+        c.check((p["file_verdict"], p["file_name"], bad[0]["alert"]["severity"]) ==
+                ("double-extension", "movie.avi.exe", 2), "suspicious file alert %s" % p)
+        meta = p["bittorrent"]["metadata"]
+        c.check(meta == {"sent_by": "server", "name": "Top Movie", "files": ["movie.avi.exe", "readme.txt"]},
+                "metadata %s" % meta)
+
+
 def case_scan(c):
     stats = c.of("stats")[0]["stats"] if c.of("stats") else {}
     created = stats.get("flow", {}).get("created")
@@ -206,6 +220,7 @@ CASES = {
     "mixed.pcap": case_mixed,
     "hostile-peerid.pcap": case_hostile,
     "udp-scan.pcap": case_scan,
+    "bt-metadata.pcap": case_metadata,
     "bt-handshake.pcap#seeding": (case_seeding, ["--set", "p2p.seeding_bytes=128KiB"]),
     "wdo-7680.pcap": case_no_alert(),
     "webrtc-media.pcap": case_no_alert(),

@@ -707,6 +707,40 @@ static void gen_scan(const char *dir)
 }
 
 /*
+ * BEP 9 metadata exchange: an internal host fetches a torrent's info
+ * dictionary from a peer, and the torrent holds "movie.avi.exe".
+ */
+static void gen_metadata(const char *dir)
+{
+    static uint8_t buf[4096];
+    struct out o = open_out(dir, "bt-metadata.pcap", L_ETH);
+    uint8_t ih[20], pieces[20];
+    fill_hash(ih, 0xc1);
+    fill_hash(pieces, 0xe1);
+    struct conv cv = tcp_open(&o, v4(192, 168, 1, 12), 52000, v4(203, 0, 113, 12), 6881);
+    tcp_send(&cv, 0, buf, bt_handshake(buf, ih, (const uint8_t *)"-qB4650-m1m2m3m4m5m6"));
+    tcp_send(&cv, 1, buf, bt_handshake(buf, ih, (const uint8_t *)"-TR3000-n1n2n3n4n5n6"));
+    tcp_send(&cv, 0, buf, bt_ext_handshake(buf, (const uint8_t *)"qBittorrent/4.6.5", 17, 52000));
+    tcp_send(&cv, 1, buf, bt_ext_handshake(buf, (const uint8_t *)"Transmission 3.00", 17, 6881));
+    /* Both sides take ut_metadata as extended id 1 (bt_ext_handshake's "m"). */
+    static const char req[] = "\x01"
+                              "d8:msg_typei0e5:piecei0ee";
+    tcp_send(&cv, 0, buf, bt_msg(buf, 20, req, sizeof(req) - 1));
+    static const char info_start[] = "d5:filesld6:lengthi700000000e4:pathl13:movie.avi.exeee"
+                                     "d6:lengthi100e4:pathl10:readme.txteee4:name9:Top Movie"
+                                     "12:piece lengthi262144e6:pieces20:";
+    static const char info_end[] = "e";
+    char data[512];
+    int n = sprintf(data, "%cd8:msg_typei1e5:piecei0e10:total_sizei%zuee%s", 1,
+                    sizeof(info_start) - 1 + 20 + 1, info_start);
+    memcpy(data + n, pieces, 20);
+    memcpy(data + n + 20, info_end, 1);
+    tcp_send(&cv, 1, buf, bt_msg(buf, 20, data, (size_t)n + 21));
+    tcp_close(&cv);
+    close_out(&o);
+}
+
+/*
  * Traffic that looks a little like P2P and must not be called P2P: Windows
  * Delivery Optimization on TCP 7680 (a BitTorrent-derived handshake,
  * "\x0eSwarm protocol") and WebRTC/Zoom media (STUN, then RTP) on high UDP ports.
@@ -777,5 +811,6 @@ int main(int argc, char **argv)
     gen_hostile(dir);
     gen_scan(dir);
     gen_lookalikes(dir);
+    gen_metadata(dir);
     return 0;
 }
