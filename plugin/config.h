@@ -24,6 +24,8 @@ struct sl_cidr {
 };
 
 #define SL_MAX_CIDRS 64
+/* The most torrents a host is followed for (hosts.h SL_HOST_SERVED). */
+#define SL_OVERSHARE_MAX 16
 
 struct sl_cidr_list {
     unsigned count;
@@ -48,10 +50,11 @@ struct sluice_config {
     uint32_t timeout_icmp;       /* flow.timeout.icmp */
     uint32_t timeout_other;      /* flow.timeout.other */
 
-    uint32_t ndpi_max_packets;  /* ndpi.max_packets: give up classifying after this many */
-    uint32_t ndpi_max_flows;    /* ndpi.max_flows: flows with nDPI state at one time */
-    uint32_t p2p_max_flows;     /* p2p.max_flows: flows with dissector state at one time */
-    uint32_t p2p_infer_window;  /* p2p.infer_window: seconds a host stays P2P-active */
+    uint32_t ndpi_max_packets; /* ndpi.max_packets: give up classifying after this many */
+    uint32_t ndpi_max_flows;   /* ndpi.max_flows: flows with nDPI state at one time */
+    uint32_t p2p_max_flows;    /* p2p.max_flows: flows with dissector state at one time */
+    uint32_t p2p_infer_window; /* p2p.infer_window: seconds a host stays P2P-active */
+    uint32_t p2p_overshare;    /* p2p.overshare_torrents: torrents a host serves before the alert */
     uint64_t p2p_seeding_bytes; /* p2p.seeding_bytes: piece bytes an internal host sends before the
                                    seeding alert */
     uint32_t hosts_max;         /* hosts.max: internal hosts remembered */

@@ -329,6 +329,12 @@ static void host_alerts(struct sluice_engine *e, struct sl_flow *f, const struct
                 e->c.alerts_suppressed++;
         }
     }
+    /* A torrent the internal host serves: it accepted the peer, or it sends pieces. */
+    if (bt && !(f->flags & SL_FF_SERVED_NOTED)) {
+        int side = sl_infer_internal_side(e, f);
+        if (side >= 0 && ((side == 1 && bt->dir[1].handshake) || bt->dir[side].piece_bytes))
+            sl_infer_served(e, f, sl_bt_info_hash(bt), pkt);
+    }
     /* A torrent's names, received by an internal host (it is about to download them). */
     if (bt && bt->have_meta && !(f->flags & SL_FF_META_CHECKED)) {
         f->flags |= SL_FF_META_CHECKED;

@@ -63,6 +63,7 @@ struct sluice_engine {
     /* Alerts by signature: one slot per P2P table row, session and indicator. */
     uint64_t alerts_session[32], alerts_indicator[32], alerts_bt_handshake, alerts_bt_tracker;
     uint64_t alerts_inferred, alerts_bt_seeding, alerts_bt_dht, alerts_suspicious_file;
+    uint64_t alerts_overshare;
 };
 
 /* event.c */
@@ -85,6 +86,9 @@ void sl_event_bt_seeding(struct sluice_engine *e, const struct sl_flow *f,
 void sl_event_suspicious_file(struct sluice_engine *e, const struct sl_flow *f,
                               const struct sl_packet *pkt, const char *why, const uint8_t *name,
                               size_t len, uint32_t suppressed);
+/* An internal host served `torrents` distinct torrents to peers. */
+void sl_event_overshare(struct sluice_engine *e, const struct sl_flow *f,
+                        const struct sl_packet *pkt, unsigned torrents, uint32_t suppressed);
 /* An internal host asked the DHT about a torrent. */
 void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
                      uint32_t suppressed);

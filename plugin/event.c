@@ -581,6 +581,17 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
     emit(e, SLUICE_EVENT_ALERT);
 }
 
+/* Open the "p2p" object of an alert from sluice's BitTorrent dissectors. */
+static void bt_p2p_open(struct sl_jw *w, const char *evidence)
+{
+    sl_jw_obj_open(w, "p2p");
+    sl_jw_str(w, "protocol", "bittorrent");
+    sl_jw_str(w, "category", "file-sharing");
+    sl_jw_str(w, "detection", "session");
+    sl_jw_str(w, "confidence", "high");
+    sl_jw_str(w, "evidence", evidence);
+}
+
 /* An alert of sluice's own BitTorrent dissectors: one signature, the p2p details. */
 static void bt_detail_alert(struct sluice_engine *e, const struct sl_flow *f,
                             const struct sl_packet *pkt, uint32_t sid, const char *msg,
@@ -590,12 +601,7 @@ static void bt_detail_alert(struct sluice_engine *e, const struct sl_flow *f,
     struct sl_jw *w = &e->jw;
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
     alert_object(w, sid, msg, 3);
-    sl_jw_obj_open(w, "p2p");
-    sl_jw_str(w, "protocol", "bittorrent");
-    sl_jw_str(w, "category", "file-sharing");
-    sl_jw_str(w, "detection", "session");
-    sl_jw_str(w, "confidence", "high");
-    sl_jw_str(w, "evidence", evidence);
+    bt_p2p_open(w, evidence);
     if (suppressed) /* alerts.rate_limit held back this many like it since the last one */
         sl_jw_u64(w, "suppressed_before", suppressed);
     bt_object(e, f);
@@ -639,14 +645,28 @@ void sl_event_suspicious_file(struct sluice_engine *e, const struct sl_flow *f,
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
     /* Malware rides P2P under popular names: severity 2, as a session. */
     alert_object(w, SL_SID_SUSPICIOUS_FILE, "SLUICE P2P suspicious file name downloaded", 2);
-    sl_jw_obj_open(w, "p2p");
-    sl_jw_str(w, "protocol", "bittorrent");
-    sl_jw_str(w, "category", "file-sharing");
-    sl_jw_str(w, "detection", "session");
-    sl_jw_str(w, "confidence", "high");
-    sl_jw_str(w, "evidence", "metadata");
+    bt_p2p_open(w, "metadata");
     sl_jw_str(w, "file_verdict", why);
     untrusted(w, "file_name", "file_name_hex", name, len);
+    if (suppressed)
+        sl_jw_u64(w, "suppressed_before", suppressed);
+    bt_object(e, f);
+    sl_jw_obj_close(w);
+    flow_object(e, f, NULL);
+    emit(e, SLUICE_EVENT_ALERT);
+}
+
+void sl_event_overshare(struct sluice_engine *e, const struct sl_flow *f,
+                        const struct sl_packet *pkt, unsigned torrents, uint32_t suppressed)
+{
+    e->c.alerts++;
+    e->alerts_overshare++;
+    struct sl_jw *w = &e->jw;
+    header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
+    alert_object(w, SL_SID_OVERSHARE,
+                 "SLUICE P2P internal host serving many torrents (over-shared folder)", 2);
+    bt_p2p_open(w, "served-torrents");
+    sl_jw_u64(w, "torrents_served", torrents);
     if (suppressed)
         sl_jw_u64(w, "suppressed_before", suppressed);
     bt_object(e, f);
@@ -842,7 +862,8 @@ void sl_event_stats(struct sluice_engine *e)
                {SL_SID_P2P_INFERRED, e->alerts_inferred},
                {SL_SID_BT_SEEDING, e->alerts_bt_seeding},
                {SL_SID_BT_DHT, e->alerts_bt_dht},
-               {SL_SID_SUSPICIOUS_FILE, e->alerts_suspicious_file}};
+               {SL_SID_SUSPICIOUS_FILE, e->alerts_suspicious_file},
+               {SL_SID_OVERSHARE, e->alerts_overshare}};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
         char sid[16];
         snprintf(sid, sizeof(sid), "%u", own[i].sid);

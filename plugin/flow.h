@@ -56,6 +56,7 @@ enum {
     SL_FF_SEED_REPORTED = 1u << 16,    /* the seeding alert was written */
     SL_FF_DHT_REPORTED = 1u << 17,     /* the DHT lookup alert was written */
     SL_FF_META_CHECKED = 1u << 18,     /* the torrent's file names were checked */
+    SL_FF_SERVED_NOTED = 1u << 19,     /* its torrent was counted as served by its host */
 };
 
 struct sl_ndpi_slot;

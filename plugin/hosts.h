@@ -15,6 +15,7 @@
 
 #define SL_HOST_PORTS      4
 #define SL_HOST_RATE_SLOTS 8
+#define SL_HOST_SERVED     16
 
 struct sl_rate_slot {
     uint64_t key; /* hash of (signature, info_hash); 0 = free */
@@ -32,6 +33,8 @@ struct sl_host {
     int64_t p2p_last_us; /* last payload evidence of P2P from or to it; 0 = never */
     uint32_t p2p_flows;
     uint32_t inferred_flows;
+    uint8_t nserved;                 /* torrents it served (answered peers for) */
+    uint64_t served[SL_HOST_SERVED]; /* their info_hashes' first 8 bytes */
     struct sl_rate_slot rate[SL_HOST_RATE_SLOTS];
 };
 

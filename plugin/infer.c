@@ -25,6 +25,8 @@
 
 #define US_PER_SEC 1000000LL
 
+_Static_assert(SL_OVERSHARE_MAX <= SL_HOST_SERVED, "p2p.overshare_torrents fits the host record");
+
 const char *sl_infer_reason_name(uint8_t reason)
 {
     switch (reason) {
@@ -158,6 +160,32 @@ void sl_infer_flow(struct sluice_engine *e, struct sl_flow *f, const struct sl_p
     uint32_t suppressed;
     if (sl_infer_rate_ok(e, f, SL_SID_P2P_INFERRED, NULL, &suppressed))
         sl_event_p2p_inferred(e, f, pkt, suppressed);
+    else
+        e->c.alerts_suppressed++;
+}
+
+void sl_infer_served(struct sluice_engine *e, struct sl_flow *f, const uint8_t *info_hash,
+                     const struct sl_packet *pkt)
+{
+    uint16_t port;
+    bool is_client;
+    struct sl_host *h = host_of(e, f, &port, &is_client);
+    f->flags |= SL_FF_SERVED_NOTED;
+    if (!h || !info_hash || !e->cfg.p2p_overshare)
+        return;
+    uint64_t key;
+    memcpy(&key, info_hash, sizeof(key));
+    for (unsigned i = 0; i < h->nserved; i++)
+        if (h->served[i] == key)
+            return;
+    if (h->nserved == SL_HOST_SERVED)
+        return; /* enough to tell */
+    h->served[h->nserved++] = key;
+    if (h->nserved != e->cfg.p2p_overshare)
+        return;
+    uint32_t suppressed;
+    if (sl_infer_rate_ok(e, f, SL_SID_OVERSHARE, NULL, &suppressed))
+        sl_event_overshare(e, f, pkt, h->nserved, suppressed);
     else
         e->c.alerts_suppressed++;
 }

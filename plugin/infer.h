@@ -37,6 +37,11 @@ void sl_infer_note(struct sluice_engine *e, struct sl_flow *f);
  * or leave it.  Called when classification ends and when the flow ends. */
 void sl_infer_flow(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt);
 
+/* An internal host answered peers for (or sent pieces of) the torrent `info_hash`: count it;
+ * at p2p.overshare_torrents distinct torrents, the over-sharing alert. */
+void sl_infer_served(struct sluice_engine *e, struct sl_flow *f, const uint8_t *info_hash,
+                     const struct sl_packet *pkt);
+
 /*
  * Rate limit a detail alert about flow `f` with signature `sid` (and `info_hash`,
  * 20 bytes, or NULL): true when it may be written; *suppressed gets the repeats

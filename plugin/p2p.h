@@ -17,6 +17,7 @@
 #define SL_SID_BT_SEEDING      2292004
 #define SL_SID_BT_DHT          2292005
 #define SL_SID_SUSPICIOUS_FILE 2292006
+#define SL_SID_OVERSHARE       2292007
 
 struct sl_p2p_proto {
     uint16_t ndpi_id;       /* NDPI_PROTOCOL_* */

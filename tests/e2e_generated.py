@@ -9,6 +9,7 @@ spec, independently of the C code.
 Usage: e2e_generated.py SLUICE PCAPS_DIR SCHEMA WORKDIR
 """
 import base64
+import collections
 import hashlib
 import ipaddress
 import os
@@ -20,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evecheck  # noqa: E402
 
 BT_SESSION, BT_INDICATOR, BT_HANDSHAKE = 2290001, 2291001, 2292001
-BT_SEEDING, BT_DHT, SUSPICIOUS_FILE = 2292004, 2292005, 2292006
+BT_SEEDING, BT_DHT, SUSPICIOUS_FILE, OVERSHARE = 2292004, 2292005, 2292006, 2292007
 
 
 def community_id(proto, saddr, daddr, sport, dport):
@@ -200,6 +201,17 @@ def case_metadata(c):
                 "metadata %s" % meta)
 
 
+def case_overshare(c):
+    """192.168.1.70 answers peers for six torrents: the alert at the fifth (p2p.overshare_torrents)."""
+    sids = collections.Counter(a["alert"]["signature_id"] for a in c.of("alert"))
+    c.check(sids == {BT_SESSION: 6, BT_HANDSHAKE: 6, OVERSHARE: 1}, "alerts %s" % dict(sids))
+    over = [a for a in c.of("alert") if a["alert"]["signature_id"] == OVERSHARE]
+    if over:
+        a = over[0]
+        c.check((a["dest_ip"], a["src_ip"], a["p2p"]["torrents_served"]) ==
+                ("192.168.1.70", "198.51.100.104", 5), "over-sharing alert %s" % a["p2p"])
+
+
 def case_scan(c):
     stats = c.of("stats")[0]["stats"] if c.of("stats") else {}
     created = stats.get("flow", {}).get("created")
@@ -221,6 +233,7 @@ CASES = {
     "hostile-peerid.pcap": case_hostile,
     "udp-scan.pcap": case_scan,
     "bt-metadata.pcap": case_metadata,
+    "bt-overshare.pcap": case_overshare,
     "bt-handshake.pcap#seeding": (case_seeding, ["--set", "p2p.seeding_bytes=128KiB"]),
     "wdo-7680.pcap": case_no_alert(),
     "webrtc-media.pcap": case_no_alert(),

@@ -741,6 +741,32 @@ static void gen_metadata(const char *dir)
 }
 
 /*
+ * An internal host answering external peers for six different torrents: a
+ * shared folder far larger than anyone meant to share.
+ */
+static void gen_overshare(const char *dir)
+{
+    struct out o = open_out(dir, "bt-overshare.pcap", L_ETH);
+    for (int i = 0; i < 6; i++) {
+        uint8_t ih[20];
+        fill_hash(ih, (uint8_t)(0x10 * i + 3));
+        char peer[21];
+        snprintf(peer, sizeof(peer), "-UT355W-peer%08d", i);
+        struct bt_spec sp = {ih,
+                             (const uint8_t *)peer,
+                             (const uint8_t *)"-qB4650-shared000001",
+                             (const uint8_t *)"uTorrent/3.5.5",
+                             14,
+                             "qBittorrent/4.6.5",
+                             0,
+                             1};
+        bt_conversation(&o, v4(198, 51, 100, 100 + i), (uint16_t)(40000 + i), v4(192, 168, 1, 70),
+                        51413, &sp);
+    }
+    close_out(&o);
+}
+
+/*
  * Traffic that looks a little like P2P and must not be called P2P: Windows
  * Delivery Optimization on TCP 7680 (a BitTorrent-derived handshake,
  * "\x0eSwarm protocol") and WebRTC/Zoom media (STUN, then RTP) on high UDP ports.
@@ -812,5 +838,6 @@ int main(int argc, char **argv)
     gen_scan(dir);
     gen_lookalikes(dir);
     gen_metadata(dir);
+    gen_overshare(dir);
     return 0;
 }
