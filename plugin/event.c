@@ -592,6 +592,18 @@ static void bt_p2p_open(struct sl_jw *w, const char *evidence)
     sl_jw_str(w, "evidence", evidence);
 }
 
+/* Close such an alert: repeats held back, the flow's P2P details, its counters. */
+static void bt_alert_close(struct sluice_engine *e, const struct sl_flow *f, uint32_t suppressed)
+{
+    struct sl_jw *w = &e->jw;
+    if (suppressed) /* alerts.rate_limit held back this many like it since the last one */
+        sl_jw_u64(w, "suppressed_before", suppressed);
+    bt_object(e, f);
+    sl_jw_obj_close(w);
+    flow_object(e, f, NULL);
+    emit(e, SLUICE_EVENT_ALERT);
+}
+
 /* An alert of sluice's own BitTorrent dissectors: one signature, the p2p details. */
 static void bt_detail_alert(struct sluice_engine *e, const struct sl_flow *f,
                             const struct sl_packet *pkt, uint32_t sid, const char *msg,
@@ -602,12 +614,7 @@ static void bt_detail_alert(struct sluice_engine *e, const struct sl_flow *f,
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
     alert_object(w, sid, msg, 3);
     bt_p2p_open(w, evidence);
-    if (suppressed) /* alerts.rate_limit held back this many like it since the last one */
-        sl_jw_u64(w, "suppressed_before", suppressed);
-    bt_object(e, f);
-    sl_jw_obj_close(w);
-    flow_object(e, f, NULL);
-    emit(e, SLUICE_EVENT_ALERT);
+    bt_alert_close(e, f, suppressed);
 }
 
 void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
@@ -648,12 +655,7 @@ void sl_event_suspicious_file(struct sluice_engine *e, const struct sl_flow *f,
     bt_p2p_open(w, "metadata");
     sl_jw_str(w, "file_verdict", why);
     untrusted(w, "file_name", "file_name_hex", name, len);
-    if (suppressed)
-        sl_jw_u64(w, "suppressed_before", suppressed);
-    bt_object(e, f);
-    sl_jw_obj_close(w);
-    flow_object(e, f, NULL);
-    emit(e, SLUICE_EVENT_ALERT);
+    bt_alert_close(e, f, suppressed);
 }
 
 void sl_event_overshare(struct sluice_engine *e, const struct sl_flow *f,
@@ -667,12 +669,7 @@ void sl_event_overshare(struct sluice_engine *e, const struct sl_flow *f,
                  "SLUICE P2P internal host serving many torrents (over-shared folder)", 2);
     bt_p2p_open(w, "served-torrents");
     sl_jw_u64(w, "torrents_served", torrents);
-    if (suppressed)
-        sl_jw_u64(w, "suppressed_before", suppressed);
-    bt_object(e, f);
-    sl_jw_obj_close(w);
-    flow_object(e, f, NULL);
-    emit(e, SLUICE_EVENT_ALERT);
+    bt_alert_close(e, f, suppressed);
 }
 
 void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
