@@ -61,11 +61,22 @@ PY
 }
 
 status=0
-for t in decode bittorrent engine config; do
+# name:source:define  (one target per dissector, plus the decoder, the engine, the config)
+TARGETS="decode:fuzz_decode: engine:fuzz_engine: config:fuzz_config:
+bencode:fuzz_dissector:FUZZ_BENCODE bt_wire:fuzz_dissector:FUZZ_BT_WIRE
+dht:fuzz_dissector:FUZZ_DHT utp:fuzz_dissector:FUZZ_UTP tracker:fuzz_dissector:FUZZ_TRACKER
+edonkey:fuzz_dissector:FUZZ_EDONKEY gnutella:fuzz_dissector:FUZZ_GNUTELLA
+peerid:fuzz_dissector:FUZZ_PEERID"
+for spec in $TARGETS; do
+    t=${spec%%:*}
+    rest=${spec#*:}
+    src=${rest%%:*}
+    def=${rest#*:}
     bin=$out/fuzz_$t
     # shellcheck disable=SC2086
-    $CC $FLAGS $INC -o "$bin" "$top/tests/fuzz/fuzz_$t.c" $ENGINE_SRC $LIBS
-    seed "$t"
+    $CC $FLAGS $INC ${def:+-D$def} -o "$bin" "$top/tests/fuzz/$src.c" $ENGINE_SRC $LIBS
+    case $t in decode | engine | config) seed "$t" ;; *) seed bittorrent && rm -rf "$out/corpus-$t" &&
+        cp -r "$out/corpus-bittorrent" "$out/corpus-$t" ;; esac
     mkdir -p "$out/crashes-$t"
     log=$out/fuzz_$t.log
     if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
