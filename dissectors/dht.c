@@ -99,6 +99,12 @@ bool sl_dht_feed(struct sl_dht_flow *d, int dir, const uint8_t *payload, uint32_
         sl_cur_copy(&c, d->node_id[dir], 20);
         d->have_id[dir] = true;
     }
+    const struct sl_bnode *t = sl_bencode_str(&doc, top, "t", 0);
+    if (t) {
+        struct sl_cur c = sl_cur_make(t->s, t->slen);
+        d->t_len[dir] = (uint8_t)(t->slen < SL_DHT_V_MAX ? t->slen : SL_DHT_V_MAX);
+        sl_cur_copy(&c, d->t[dir], d->t_len[dir]);
+    }
     const struct sl_bnode *v = sl_bencode_str(&doc, top, "v", 0);
     if (v && !d->v_len[dir]) {
         struct sl_cur c = sl_cur_make(v->s, v->slen);

@@ -20,6 +20,8 @@ struct sl_dht_flow {
     uint8_t node_id[2][20]; /* the sender's node id, per direction (0: client) */
     uint8_t v_len[2];
     uint8_t v[2][SL_DHT_V_MAX]; /* the sender's "v" (client version), raw */
+    uint8_t t_len[2];
+    uint8_t t[2][SL_DHT_V_MAX]; /* the last transaction id each side sent, raw */
     uint8_t hashes;             /* info_hash / target values seen (distinct, at most 8) */
     uint8_t hash[SL_DHT_MAX_HASHES][20];
     uint8_t hash_is_target[SL_DHT_MAX_HASHES]; /* from find_node's "target", not an info_hash */

@@ -75,7 +75,7 @@ static const struct opt opts[] = {
     {"p2p.overshare_torrents", T_UINT, F(p2p_overshare), "5", 0, SL_OVERSHARE_MAX,
      "Distinct torrents an internal host serves to peers before the over-sharing alert; 0: off."},
     {"hosts.max", T_UINT, F(hosts_max), "16384", 16, 1u << 24,
-     "Internal hosts remembered (392 bytes each); the one seen longest ago is forgotten."},
+     "Internal hosts remembered (528 bytes each); the one seen longest ago is forgotten."},
     {"alerts.rate_limit", T_DURATION, F(alert_rate_limit), "60", 0, 86400,
      "Seconds between repeats of a detail alert for the same host and torrent; 0: no limit."},
     {"alerts.indicators", T_BOOL, F(alert_indicators), "true", 0, 0,

@@ -129,6 +129,14 @@ static enum sl_flow_class class_of(const struct sl_flow *f)
     }
 }
 
+/* An indicator nDPI reached by a guess (port, IP list, endpoint cache): inference may do better. */
+static bool judged_by_guess(const struct sl_p2p_judgement *j)
+{
+    return j->verdict == SL_P2P_INDICATOR &&
+           (!strcmp(j->decided_by, "port") || !strcmp(j->decided_by, "ip") ||
+            !strcmp(j->decided_by, "endpoint-cache"));
+}
+
 /* Write a P2P alert; a session also marks its internal host as P2P-active. */
 static void p2p_alert(struct sluice_engine *e, struct sl_flow *f, const struct sl_p2p_judgement *j,
                       const struct sl_packet *pkt)
@@ -177,10 +185,10 @@ static void end_flow(struct sluice_engine *e, struct sl_flow *f, enum sl_end_rea
     if (!(f->flags & SL_FF_ALERTED)) {
         struct sl_p2p_judgement j;
         sl_p2p_judge(f, &j);
-        if (j.verdict != SL_P2P_NONE)
+        bool inferred = ((j.verdict == SL_P2P_NONE && !j.suppressed) || judged_by_guess(&j)) &&
+                        sl_infer_flow(e, f, NULL);
+        if (!inferred && j.verdict != SL_P2P_NONE)
             p2p_alert(e, f, &j, NULL);
-        else if (!j.suppressed)
-            sl_infer_flow(e, f, NULL);
     } else {
         /* Ports learnt late (an extension handshake, say) still count for the host. */
         struct sl_p2p_judgement j;
@@ -423,12 +431,17 @@ static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl
         e->c.ndpi_guessed++;
     struct sl_p2p_judgement j;
     sl_p2p_judge(f, &j);
-    if (j.verdict != SL_P2P_NONE && !(f->flags & SL_FF_ALERTED))
+    if (f->flags & SL_FF_ALERTED)
+        return;
+    /* What the host has been doing says more than nDPI's guess from a port. */
+    if ((j.verdict == SL_P2P_NONE && !j.suppressed) || judged_by_guess(&j)) {
+        if (sl_infer_flow(e, f, pkt))
+            return;
+    }
+    if (j.verdict != SL_P2P_NONE)
         p2p_alert(e, f, &j, pkt);
     else if (j.suppressed)
         e->c.p2p_suppressed_teredo++;
-    else if (j.verdict == SL_P2P_NONE)
-        sl_infer_flow(e, f, pkt);
 }
 
 void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)

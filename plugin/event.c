@@ -359,11 +359,13 @@ static void dht_object(struct sl_jw *w, const struct sl_dht_flow *d)
     sl_jw_arr_close(w);
     static const char *const side[2] = {"client", "server"};
     for (int s = 0; s < 2; s++) {
-        if (!d->have_id[s] && !d->v_len[s])
+        if (!d->have_id[s] && !d->v_len[s] && !d->t_len[s])
             continue;
         sl_jw_obj_open(w, side[s]);
         if (d->have_id[s])
             sl_jw_hex(w, "node_id", d->node_id[s], 20);
+        if (d->t_len[s])
+            sl_jw_hex(w, "transaction_id", d->t[s], d->t_len[s]);
         if (d->v_len[s]) /* "v": two letters of client, then a binary version */
             sl_jw_hex(w, "version_hex", d->v[s], d->v_len[s]);
         sl_jw_obj_close(w);
@@ -513,9 +515,18 @@ static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
         if (bt->name_len)
             untrusted(w, "name", "name_hex", bt->name, bt->name_len);
         sl_jw_arr_open(w, "files");
-        for (unsigned i = 0; i < bt->nfiles; i++)
+        bool lossy = false;
+        for (unsigned i = 0; i < bt->nfiles; i++) {
             sl_jw_strn(w, NULL, bt->file[i], bt->file_len[i]);
+            lossy |= !sl_jw_utf8_valid(bt->file[i], bt->file_len[i]);
+        }
         sl_jw_arr_close(w);
+        if (lossy) { /* names that are not UTF-8 stay recoverable */
+            sl_jw_arr_open(w, "files_hex");
+            for (unsigned i = 0; i < bt->nfiles; i++)
+                sl_jw_hex(w, NULL, bt->file[i], bt->file_len[i]);
+            sl_jw_arr_close(w);
+        }
         sl_jw_obj_close(w);
     }
     if (bt->gaps)
@@ -684,8 +695,8 @@ void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const str
 static void inferred_object(struct sl_jw *w, const struct sl_flow *f, uint32_t suppressed)
 {
     sl_jw_obj_open(w, "p2p");
-    /* An MSE key exchange is BitTorrent's; a listen port says P2P, not which protocol. */
-    sl_jw_str(w, "protocol", f->inferred == SL_INFER_MSE ? "bittorrent" : "unknown");
+    const struct sl_p2p_proto *p = sl_p2p_lookup(f->inferred_proto);
+    sl_jw_str(w, "protocol", p ? p->name : "unknown");
     sl_jw_str(w, "category", "file-sharing");
     sl_jw_str(w, "detection", "inferred");
     sl_jw_str(w, "confidence", "medium");
@@ -754,7 +765,10 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
     ndpi_object(e, f);
     struct sl_p2p_judgement j;
     sl_p2p_judge(f, &j);
-    if (j.verdict != SL_P2P_NONE || j.suppressed) {
+    /* Payload evidence first, then what was inferred, then nDPI's guesses. */
+    if (f->inferred && j.verdict != SL_P2P_SESSION) {
+        inferred_object(w, f, 0);
+    } else if (j.verdict != SL_P2P_NONE || j.suppressed) {
         sl_jw_obj_open(w, "p2p");
         sl_jw_str(w, "protocol", j.proto->name);
         sl_jw_str(w, "category", j.proto->category);
@@ -765,8 +779,6 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
         sl_jw_str(w, "evidence", j.suppressed ? j.suppressed : j.decided_by);
         bt_object(e, f);
         sl_jw_obj_close(w);
-    } else if (f->inferred) {
-        inferred_object(w, f, 0);
     }
     emit(e, SLUICE_EVENT_FLOW);
 }

@@ -147,6 +147,34 @@ struct sl_host *sl_host_get(struct sl_host_table *t, int family, const uint8_t *
     return h;
 }
 
+static uint64_t peer_key(int family, const uint8_t *addr, uint16_t port)
+{
+    uint64_t k = 0xcbf29ce484222325ull ^ (uint64_t)family;
+    for (int i = 0; i < (family == 6 ? 16 : 4); i++)
+        k = (k ^ addr[i]) * 0x100000001b3ull;
+    k = (k ^ port) * 0x100000001b3ull;
+    return k ? k : 1;
+}
+
+void sl_host_add_peer(struct sl_host *h, int family, const uint8_t *addr, uint16_t port)
+{
+    if (sl_host_has_peer(h, family, addr, port))
+        return;
+    h->peer[h->next_peer] = peer_key(family, addr, port);
+    h->next_peer = (uint8_t)((h->next_peer + 1) % SL_HOST_PEERS);
+    if (h->npeers < SL_HOST_PEERS)
+        h->npeers++;
+}
+
+bool sl_host_has_peer(const struct sl_host *h, int family, const uint8_t *addr, uint16_t port)
+{
+    uint64_t k = peer_key(family, addr, port);
+    for (unsigned i = 0; i < h->npeers; i++)
+        if (h->peer[i] == k)
+            return true;
+    return false;
+}
+
 void sl_host_add_port(struct sl_host *h, uint16_t port)
 {
     if (!port || sl_host_has_port(h, port))

@@ -16,6 +16,7 @@
 #define SL_HOST_PORTS      4
 #define SL_HOST_RATE_SLOTS 8
 #define SL_HOST_SERVED     16
+#define SL_HOST_PEERS      16
 
 struct sl_rate_slot {
     uint64_t key; /* hash of (signature, info_hash); 0 = free */
@@ -32,9 +33,12 @@ struct sl_host {
     int64_t last_seen_us;
     int64_t p2p_last_us; /* last payload evidence of P2P from or to it; 0 = never */
     uint32_t p2p_flows;
+    uint16_t p2p_proto; /* the nDPI id of the P2P protocol last seen from it */
     uint32_t inferred_flows;
     uint8_t nserved;                 /* torrents it served (answered peers for) */
     uint64_t served[SL_HOST_SERVED]; /* their info_hashes' first 8 bytes */
+    uint8_t npeers, next_peer;
+    uint64_t peer[SL_HOST_PEERS]; /* recent P2P peers (a hash of address and port), a ring */
     struct sl_rate_slot rate[SL_HOST_RATE_SLOTS];
 };
 
@@ -52,6 +56,10 @@ struct sl_host *sl_host_get(struct sl_host_table *t, int family, const uint8_t *
 
 /* The host if known, without touching it. */
 struct sl_host *sl_host_find(struct sl_host_table *t, int family, const uint8_t *addr);
+
+/* Remember an external peer (address and port) of one of the host's P2P flows. */
+void sl_host_add_peer(struct sl_host *h, int family, const uint8_t *addr, uint16_t port);
+bool sl_host_has_peer(const struct sl_host *h, int family, const uint8_t *addr, uint16_t port);
 
 /* Remember a port the host's P2P client listens on (at most SL_HOST_PORTS, oldest dropped). */
 void sl_host_add_port(struct sl_host *h, uint16_t port);

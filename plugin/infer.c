@@ -34,6 +34,8 @@ const char *sl_infer_reason_name(uint8_t reason)
         return "listen-port";
     case SL_INFER_MSE:
         return "mse-shape";
+    case SL_INFER_KNOWN_PEER:
+        return "known-peer";
     default:
         return "none";
     }
@@ -110,6 +112,15 @@ void sl_infer_note(struct sluice_engine *e, struct sl_flow *f)
         return;
     h->p2p_last_us = e->now_us;
     h->p2p_flows++;
+    struct sl_p2p_judgement j;
+    sl_p2p_judge(f, &j);
+    if (j.proto)
+        h->p2p_proto = j.proto->ndpi_id;
+    /* The other end is a peer: the host's later flows to it are P2P too. */
+    bool ca = f->flags & SL_FF_CLIENT_IS_A;
+    bool other_is_a = is_client ? !ca : ca;
+    sl_host_add_peer(h, f->key.family, other_is_a ? f->key.a : f->key.b,
+                     other_is_a ? f->key.pa : f->key.pb);
     /* Ports the host's client takes peers on: the local end of flows it accepted, of its
      * UDP P2P flows (DHT and uTP share the listen port), and what it announces. */
     if (!is_client || f->key.proto == 17)
@@ -128,40 +139,45 @@ static bool service_port(uint16_t p)
            (p >= 8801 && p <= 8810);
 }
 
-void sl_infer_flow(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
+bool sl_infer_flow(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
 {
     if (f->inferred || (f->flags & SL_FF_ALERTED) || !e->cfg.p2p_infer_window)
-        return;
+        return false;
     if (f->key.proto != 6 && f->key.proto != 17)
-        return;
+        return false;
     /* nDPI read the payload and named something else: that is what it is. */
     if (f->app_proto != NDPI_PROTOCOL_UNKNOWN && !sl_p2p_lookup(f->app_proto) &&
         (f->confidence == NDPI_CONFIDENCE_DPI || f->confidence == NDPI_CONFIDENCE_DPI_CACHE))
-        return;
+        return false;
     if (service_port(f->key.pa) || service_port(f->key.pb))
-        return;
+        return false;
     const uint8_t *addr;
     uint16_t port;
     bool is_client;
     if (!e->hosts || !internal_end(e, f, &addr, &port, &is_client))
-        return;
+        return false;
     struct sl_host *h = sl_host_find(e->hosts, f->key.family, addr);
     if (!h || !h->p2p_last_us ||
         e->now_us - h->p2p_last_us > (int64_t)e->cfg.p2p_infer_window * US_PER_SEC)
-        return;
-    if (sl_host_has_port(h, port))
+        return false;
+    bool ca = f->flags & SL_FF_CLIENT_IS_A;
+    bool other_is_a = is_client ? !ca : ca;
+    if (sl_host_has_peer(h, f->key.family, other_is_a ? f->key.a : f->key.b,
+                         other_is_a ? f->key.pa : f->key.pb))
+        f->inferred = SL_INFER_KNOWN_PEER;
+    else if (sl_host_has_port(h, port))
         f->inferred = SL_INFER_LISTEN_PORT;
     else if (f->key.proto == 6 && (f->flags & SL_FF_MSE_SHAPED))
         f->inferred = SL_INFER_MSE;
     else
-        return;
+        return false;
     h->inferred_flows++;
     e->c.p2p_inferred++;
-    uint32_t suppressed;
-    if (sl_infer_rate_ok(e, f, SL_SID_P2P_INFERRED, NULL, &suppressed))
-        sl_event_p2p_inferred(e, f, pkt, suppressed);
-    else
-        e->c.alerts_suppressed++;
+    /* An MSE key exchange is BitTorrent's; otherwise the host's own P2P protocol. */
+    f->inferred_proto = f->inferred == SL_INFER_MSE ? NDPI_PROTOCOL_BITTORRENT : h->p2p_proto;
+    /* One alert per flow, as a session's: each is a connection a SIEM may want to see. */
+    sl_event_p2p_inferred(e, f, pkt, 0);
+    return true;
 }
 
 void sl_infer_served(struct sluice_engine *e, struct sl_flow *f, const uint8_t *info_hash,

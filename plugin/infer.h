@@ -3,7 +3,8 @@
  *
  * Once an internal host shows payload evidence of P2P (a handshake, DHT, a
  * tracker announce, nDPI's detection), its flows that nothing identifies can
- * be attributed to P2P: those on a port its client listens on, and those
+ * be attributed to P2P: those to a peer of its earlier P2P flows, those on a
+ * port its client listens on, and those
  * whose first bytes have the shape of a Message Stream Encryption key
  * exchange (encrypted BitTorrent, which no payload inspection can read).
  */
@@ -18,9 +19,9 @@
 
 struct sluice_engine;
 
-enum sl_infer_reason { SL_INFER_NONE, SL_INFER_LISTEN_PORT, SL_INFER_MSE };
+enum sl_infer_reason { SL_INFER_NONE, SL_INFER_LISTEN_PORT, SL_INFER_MSE, SL_INFER_KNOWN_PEER };
 
-/* "listen-port", "mse-shape". */
+/* "listen-port", "mse-shape", "known-peer". */
 const char *sl_infer_reason_name(uint8_t reason);
 
 /* True when a first payload looks like an MSE/PE key exchange: 96 to 608 bytes (a
@@ -33,9 +34,10 @@ int sl_infer_internal_side(const struct sluice_engine *e, const struct sl_flow *
 /* A flow showed P2P payload evidence: remember it, and its listen ports, on its internal host. */
 void sl_infer_note(struct sluice_engine *e, struct sl_flow *f);
 
-/* A flow nothing identified as P2P: infer it from its host's P2P activity (alerting),
- * or leave it.  Called when classification ends and when the flow ends. */
-void sl_infer_flow(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt);
+/* A flow nothing identified as P2P (or only nDPI's guess did): infer it from its host's P2P
+ * activity (alerting) and return true, or leave it.  Called when classification ends and
+ * when the flow ends. */
+bool sl_infer_flow(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt);
 
 /* An internal host answered peers for (or sent pieces of) the torrent `info_hash`: count it;
  * at p2p.overshare_torrents distinct torrents, the over-sharing alert. */

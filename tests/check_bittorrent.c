@@ -367,6 +367,9 @@ START_TEST(dht_messages)
     ck_assert(!d.hash_is_target[0] && d.hash_is_target[1]);
     ck_assert_int_eq(memcmp(d.node_id[0], "abcdefghij0123456789", 20), 0);
     ck_assert_int_eq(memcmp(d.node_id[1], "ZYXWVUTSRQPONMLKJIHG", 20), 0);
+    ck_assert_uint_eq(d.t_len[0], 2);
+    ck_assert_mem_eq(d.t[0], "ac", 2); /* the last id sent that way (the last query had none) */
+    ck_assert_mem_eq(d.t[1], "aa", 2);
     ck_assert_uint_eq(d.v_len[0], 4);
     ck_assert_int_eq(memcmp(d.v[0], "UT\x01\x02", 4), 0);
 }

@@ -55,6 +55,17 @@ START_TEST(listen_ports_and_rate_limit)
     ck_assert(sl_host_rate_ok(h, 42, 61000001, 60000000, &sup));
     ck_assert_uint_eq(sup, 2); /* the two held back are reported with the next one */
     ck_assert(sl_host_rate_ok(h, 42, 61000002, 0, &sup)); /* interval 0: no limit */
+    /* Peers: a ring of the 16 latest. */
+    uint8_t peer[16] = {203, 0, 113, 5};
+    ck_assert(!sl_host_has_peer(h, 4, peer, 6881));
+    sl_host_add_peer(h, 4, peer, 6881);
+    ck_assert(sl_host_has_peer(h, 4, peer, 6881));
+    ck_assert(!sl_host_has_peer(h, 4, peer, 6882));
+    for (uint8_t i = 0; i < SL_HOST_PEERS; i++) {
+        uint8_t other[16] = {198, 51, 100, i};
+        sl_host_add_peer(h, 4, other, 1);
+    }
+    ck_assert(!sl_host_has_peer(h, 4, peer, 6881)); /* pushed out by newer ones */
     sl_host_table_free(t);
 }
 END_TEST

@@ -22,6 +22,7 @@ import evecheck  # noqa: E402
 
 BT_SESSION, BT_INDICATOR, BT_HANDSHAKE = 2290001, 2291001, 2292001
 BT_SEEDING, BT_DHT, SUSPICIOUS_FILE, OVERSHARE = 2292004, 2292005, 2292006, 2292007
+INFERRED = 2292003
 
 
 def community_id(proto, saddr, daddr, sport, dport):
@@ -212,6 +213,21 @@ def case_overshare(c):
                 ("192.168.1.70", "198.51.100.104", 5), "over-sharing alert %s" % a["p2p"])
 
 
+def case_encrypted(c):
+    """After a BitTorrent session, the host's unidentified flows are inferred; port 443 is not."""
+    flows = {(f["dest_ip"], f["dest_port"]): f.get("p2p", {}) for f in c.of("flow")}
+    got = {k: (p.get("detection"), p.get("inferred_by")) for k, p in flows.items()}
+    c.check(got.get(("203.0.113.81", 6881)) == ("inferred", "mse-shape"), "MSE-shaped flow %s" % got)
+    c.check(got.get(("203.0.113.82", 443)) == (None, None), "port 443 flow %s" % got)
+    same_peer = [f.get("p2p", {}).get("inferred_by") for f in c.of("flow")
+                 if f["dest_ip"] == "203.0.113.80" and f["src_port"] == 53001]
+    c.check(same_peer == ["known-peer"], "flow to the same peer: %s" % same_peer)
+    inferred = [(a["p2p"]["inferred_by"], a["p2p"]["protocol"]) for a in c.of("alert")
+                if a["alert"]["signature_id"] == INFERRED]
+    c.check(inferred == [("known-peer", "bittorrent"), ("mse-shape", "bittorrent")],
+            "inferred alerts: %s" % inferred)
+
+
 def case_scan(c):
     stats = c.of("stats")[0]["stats"] if c.of("stats") else {}
     created = stats.get("flow", {}).get("created")
@@ -234,6 +250,7 @@ CASES = {
     "udp-scan.pcap": case_scan,
     "bt-metadata.pcap": case_metadata,
     "bt-overshare.pcap": case_overshare,
+    "bt-encrypted.pcap": case_encrypted,
     "bt-handshake.pcap#seeding": (case_seeding, ["--set", "p2p.seeding_bytes=128KiB"]),
     "wdo-7680.pcap": case_no_alert(),
     "webrtc-media.pcap": case_no_alert(),

@@ -767,6 +767,45 @@ static void gen_overshare(const char *dir)
 }
 
 /*
+ * A host with a BitTorrent session, then flows nothing identifies: one to
+ * the same peer, one opening like an MSE key exchange to another peer, and
+ * one of random bytes to port 443 (which inference must leave alone).
+ */
+static void gen_encrypted(const char *dir)
+{
+    static uint8_t buf[2048];
+    struct out o = open_out(dir, "bt-encrypted.pcap", L_ETH);
+    uint8_t ih[20];
+    fill_hash(ih, 0x91);
+    struct bt_spec sp = {ih,
+                         (const uint8_t *)"-qB4650-e1e2e3e4e5e6",
+                         (const uint8_t *)"-TR3000-f1f2f3f4f5f6",
+                         (const uint8_t *)"qBittorrent/4.6.5",
+                         17,
+                         "Transmission 3.00",
+                         1,
+                         1};
+    bt_conversation(&o, v4(192, 168, 1, 80), 53000, v4(203, 0, 113, 80), 6881, &sp);
+    static const struct {
+        int last;
+        uint16_t cport, sport;
+        size_t len;
+    } later[] = {{80, 53001, 6881, 300}, {81, 53002, 6881, 200}, {82, 53003, 443, 200}};
+    for (size_t k = 0; k < sizeof(later) / sizeof(later[0]); k++) {
+        for (size_t i = 0; i < later[k].len; i++)
+            buf[i] = (uint8_t)rng();
+        struct conv cv = tcp_open(&o, v4(192, 168, 1, 80), later[k].cport,
+                                  v4(203, 0, 113, later[k].last), later[k].sport);
+        tcp_send(&cv, 0, buf, later[k].len);
+        for (size_t i = 0; i < 500; i++)
+            buf[i] = (uint8_t)rng();
+        tcp_send(&cv, 1, buf, 500);
+        tcp_close(&cv);
+    }
+    close_out(&o);
+}
+
+/*
  * Traffic that looks a little like P2P and must not be called P2P: Windows
  * Delivery Optimization on TCP 7680 (a BitTorrent-derived handshake,
  * "\x0eSwarm protocol") and WebRTC/Zoom media (STUN, then RTP) on high UDP ports.
@@ -839,5 +878,6 @@ int main(int argc, char **argv)
     gen_lookalikes(dir);
     gen_metadata(dir);
     gen_overshare(dir);
+    gen_encrypted(dir);
     return 0;
 }
