@@ -238,7 +238,7 @@ void sl_bt_feed(struct sl_bt_flow *b, int dir, uint32_t seq, const uint8_t *payl
     int32_t delta = (int32_t)(seq - d->next_seq);
     if (delta < 0) {
         /* A retransmission: skip what was already seen. */
-        uint32_t old = (uint32_t)-delta;
+        uint32_t old = d->next_seq - seq; /* unsigned: -INT32_MIN would overflow */
         if (old >= len)
             return;
         if (!sl_cur_skip(&c, old))

@@ -287,6 +287,21 @@ START_TEST(suspicious_file_names)
 }
 END_TEST
 
+START_TEST(wire_sequence_half_the_space_away)
+{
+    /* Found by fuzzing the engine: a segment exactly 2^31 before the expected sequence
+     * number.  It is an old retransmission, skipped without arithmetic overflow. */
+    uint8_t s[68];
+    handshake(s, "-qB4650-abcdefghijkl");
+    struct sl_bt_flow b;
+    sl_bt_flow_init(&b);
+    sl_bt_feed(&b, 0, 0x80000010u, s, 68, 68);
+    sl_bt_feed(&b, 0, 0x10u + 68, s, 68, 68);
+    ck_assert(b.dir[0].handshake);
+    ck_assert_uint_eq(b.gaps, 0);
+}
+END_TEST
+
 struct pid_case {
     const char *id;
     const char *name, *version;
@@ -602,6 +617,7 @@ Suite *suite_bittorrent(void)
     tcase_add_test(tc, wire_snaplen_cut_inside_piece);
     tcase_add_test(tc, wire_piece_bytes_counted_as_they_pass);
     tcase_add_test(tc, suspicious_file_names);
+    tcase_add_test(tc, wire_sequence_half_the_space_away);
     tcase_add_loop_test(tc, client_from_peer_id, 0, (int)(sizeof(pids) / sizeof(pids[0])));
     tcase_add_test(tc, dht_messages);
     tcase_add_test(tc, utp_headers_and_connections);
