@@ -113,11 +113,48 @@ bool sl_ed2k_probe(const uint8_t *payload, uint32_t caplen)
     return hello(sl_cur_make(payload, caplen), &s);
 }
 
+#define OP_OFFERFILES        0x15
+#define OP_REQFILENAMEANSWER 0x59
+
+/* The messages that start in this segment and end in it: file names and offers. */
+static void messages(struct sl_ed2k_flow *e, int dir, struct sl_cur c)
+{
+    while (sl_cur_left(&c) >= 6) {
+        uint8_t proto = sl_cur_u8(&c);
+        uint32_t len = sl_cur_u32le(&c);
+        if ((proto != 0xe3 && proto != 0xc5) || len < 1 || len > MAX_MESSAGE)
+            return; /* packed, or not framing: stop here */
+        /* A long message (an offer of many files) runs on into later segments: what
+         * this one holds of it is enough for its first fields. */
+        bool whole = len <= sl_cur_left(&c);
+        struct sl_cur m = sl_cur_sub(&c, whole ? len : sl_cur_left(&c));
+        uint8_t op = sl_cur_u8(&m);
+        if (op == OP_REQFILENAMEANSWER && sl_cur_skip(&m, 16)) {
+            struct sl_cur name = sl_cur_sub(&m, sl_cur_u16le(&m));
+            if (sl_cur_ok(&name) && !e->file_len) {
+                size_t n =
+                    sl_cur_left(&name) < SL_ED2K_NAME_MAX ? sl_cur_left(&name) : SL_ED2K_NAME_MAX;
+                sl_cur_copy(&name, e->file, n);
+                e->file_len = (uint8_t)n;
+                e->file_from = (uint8_t)dir;
+            }
+        } else if (op == OP_OFFERFILES) {
+            uint32_t count = sl_cur_u32le(&m);
+            if (sl_cur_ok(&m) && count > e->offered_files)
+                e->offered_files = count;
+        }
+        if (!whole)
+            return;
+    }
+}
+
 bool sl_ed2k_feed(struct sl_ed2k_flow *e, int dir, const uint8_t *payload, uint32_t caplen)
 {
     struct sl_ed2k_side *s = &e->side[dir ? 1 : 0];
     e->messages++;
-    if (s->hello)
+    if (s->hello) {
+        messages(e, dir ? 1 : 0, sl_cur_make(payload, caplen));
         return true;
+    }
     return hello(sl_cur_make(payload, caplen), s);
 }

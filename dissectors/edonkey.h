@@ -20,9 +20,16 @@ struct sl_ed2k_side {
     uint8_t mod[SL_ED2K_TEXT_MAX];  /* mod version text, raw bytes */
 };
 
+#define SL_ED2K_NAME_MAX 128
+
 struct sl_ed2k_flow {
     struct sl_ed2k_side side[2]; /* [0] client, [1] server */
     uint32_t messages;           /* payload segments seen */
+    /* A file name one side told the other (OP_REQFILENAMEANSWER): the other downloads it. */
+    uint8_t file_from; /* the direction that sent the name */
+    uint8_t file_len;
+    uint8_t file[SL_ED2K_NAME_MAX];
+    uint32_t offered_files; /* files a side offered (OP_OFFERFILES): its share */
 };
 
 /* True when a TCP payload starts with an eDonkey/eMule hello or hello answer. */

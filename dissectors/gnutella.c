@@ -2,6 +2,8 @@
  * gnutella.c - the Gnutella 0.6 handshake, HTTP-like header blocks:
  *   client: GNUTELLA CONNECT/0.6 \r\n User-Agent: ... \r\n X-Ultrapeer: ... \r\n \r\n
  *   server: GNUTELLA/0.6 200 OK  \r\n User-Agent: ... \r\n ... \r\n \r\n
+ * Gnutella downloads are HTTP: "GET /get/<index>/<name> HTTP/1.1" (or by
+ * hash, "GET /uri-res/N2R?urn:sha1:..."), and the name is kept.
  * The first line and the User-Agent (or Server) of each side are kept, as raw
  * bytes; everything is read through the cursor, line by line.
  */
@@ -22,7 +24,8 @@ bool sl_gnut_probe(const uint8_t *payload, uint32_t caplen)
 {
     struct sl_cur c = sl_cur_make(payload, caplen);
     return sl_text_starts(&c, "GNUTELLA CONNECT/", false) ||
-           sl_text_starts(&c, "GNUTELLA/0.", false);
+           sl_text_starts(&c, "GNUTELLA/0.", false) || sl_text_starts(&c, "GET /get/", false) ||
+           sl_text_starts(&c, "GET /uri-res/N2R?urn:", false);
 }
 
 bool sl_gnut_feed(struct sl_gnut_flow *g, int dir, const uint8_t *payload, uint32_t caplen)
@@ -34,7 +37,19 @@ bool sl_gnut_feed(struct sl_gnut_flow *g, int dir, const uint8_t *payload, uint3
     if (!sl_gnut_probe(payload, caplen))
         return false;
     s->seen = true;
-    take(sl_text_line(&c), s->first_line, &s->line_len);
+    struct sl_cur first = sl_text_line(&c);
+    take(first, s->first_line, &s->line_len);
+    if (sl_text_starts(&first, "GET /get/", false)) {
+        /* /get/<index>/<file name> HTTP/1.1: the name is URL-encoded, up to the space. */
+        sl_cur_skip(&first, 9);
+        while (sl_cur_left(&first) && sl_cur_peek(&first, 0) != '/')
+            sl_cur_skip(&first, 1);
+        sl_cur_skip(&first, 1);
+        size_t n = 0;
+        while (n < sl_cur_left(&first) && sl_cur_peek(&first, n) != ' ')
+            n++;
+        g->file_len = (uint8_t)sl_text_pct_decode(sl_cur_sub(&first, n), g->file, SL_GNUT_TEXT_MAX);
+    }
     while (sl_cur_left(&c)) {
         struct sl_cur line = sl_text_line(&c);
         if (!sl_cur_left(&line))

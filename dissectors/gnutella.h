@@ -19,9 +19,13 @@ struct sl_gnut_side {
 
 struct sl_gnut_flow {
     struct sl_gnut_side side[2];
+    /* A Gnutella download, "GET /get/<index>/<file name>": the client fetches the file. */
+    uint8_t file_len;
+    uint8_t file[SL_GNUT_TEXT_MAX];
 };
 
-/* True when a TCP payload opens a Gnutella handshake ("GNUTELLA CONNECT/", "GNUTELLA/0."). */
+/* True when a TCP payload opens a Gnutella handshake ("GNUTELLA CONNECT/", "GNUTELLA/0.")
+ * or a Gnutella download ("GET /get/<index>/", "GET /uri-res/N2R?urn:"). */
 bool sl_gnut_probe(const uint8_t *payload, uint32_t caplen);
 
 /* Add one payload segment from a side; true when that side's handshake was read. */

@@ -42,3 +42,30 @@ bool sl_text_header(struct sl_cur *line, const char *name)
         sl_cur_skip(line, 1);
     return true;
 }
+
+int sl_text_hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode `v` into out (at most max bytes); returns the decoded length. */
+size_t sl_text_pct_decode(struct sl_cur v, uint8_t *out, size_t max)
+{
+    size_t n = 0;
+    while (sl_cur_left(&v) && n < max) {
+        int ch = sl_cur_u8(&v);
+        if (ch == '%' && sl_cur_left(&v) >= 2 && sl_text_hexval(sl_cur_peek(&v, 0)) >= 0 &&
+            sl_text_hexval(sl_cur_peek(&v, 1)) >= 0) {
+            ch = sl_text_hexval(sl_cur_u8(&v)) << 4;
+            ch |= sl_text_hexval(sl_cur_u8(&v));
+        }
+        out[n++] = (uint8_t)ch;
+    }
+    return n;
+}

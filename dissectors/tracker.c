@@ -32,33 +32,6 @@ static struct sl_cur take_until(struct sl_cur *c, int stop1, int stop2)
     return sl_cur_sub(c, n);
 }
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decode `v` into out (at most max bytes); returns the decoded length. */
-static size_t pct_decode(struct sl_cur v, uint8_t *out, size_t max)
-{
-    size_t n = 0;
-    while (sl_cur_left(&v) && n < max) {
-        int ch = sl_cur_u8(&v);
-        if (ch == '%' && sl_cur_left(&v) >= 2 && hexval(sl_cur_peek(&v, 0)) >= 0 &&
-            hexval(sl_cur_peek(&v, 1)) >= 0) {
-            ch = hexval(sl_cur_u8(&v)) << 4;
-            ch |= hexval(sl_cur_u8(&v));
-        }
-        out[n++] = (uint8_t)ch;
-    }
-    return n;
-}
-
 static uint64_t decimal(struct sl_cur v, bool *ok)
 {
     uint64_t x = 0;
@@ -156,10 +129,10 @@ static bool http_feed(struct sl_tracker *t, struct sl_cur c)
         uint8_t val[64];
         bool ok;
         if (key_is(&key, "info_hash")) {
-            if (pct_decode(pair, val, sizeof(val)) == 20)
+            if (sl_text_pct_decode(pair, val, sizeof(val)) == 20)
                 add_hash(t, val);
         } else if (key_is(&key, "peer_id")) {
-            if (pct_decode(pair, val, sizeof(val)) == 20) {
+            if (sl_text_pct_decode(pair, val, sizeof(val)) == 20) {
                 memcpy(t->peer_id, val, 20);
                 t->have_peer_id = true;
             }
@@ -175,7 +148,7 @@ static bool http_feed(struct sl_tracker *t, struct sl_cur c)
         } else if (key_is(&key, "left")) {
             t->left = decimal(pair, &ok);
         } else if (key_is(&key, "event")) {
-            size_t n = pct_decode(pair, val, sizeof(t->event) - 1);
+            size_t n = sl_text_pct_decode(pair, val, sizeof(t->event) - 1);
             /* Only the three events BEP 3 names; anything else is not a label we repeat. */
             val[n] = 0;
             if (!strcmp((char *)val, "started") || !strcmp((char *)val, "stopped") ||
@@ -219,7 +192,7 @@ static bool lsd_feed(struct sl_tracker *t, struct sl_cur c)
             uint8_t h[20];
             bool ok = sl_cur_left(&line) == 40;
             for (int i = 0; ok && i < 20; i++) {
-                int hi = hexval(sl_cur_u8(&line)), lo = hexval(sl_cur_u8(&line));
+                int hi = sl_text_hexval(sl_cur_u8(&line)), lo = sl_text_hexval(sl_cur_u8(&line));
                 ok = hi >= 0 && lo >= 0;
                 h[i] = (uint8_t)(hi << 4 | lo);
             }

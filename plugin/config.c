@@ -74,6 +74,8 @@ static const struct opt opts[] = {
      "Piece bytes an internal host sends on one BitTorrent flow before the seeding alert; 0: off."},
     {"p2p.overshare_torrents", T_UINT, F(p2p_overshare), "5", 0, SL_OVERSHARE_MAX,
      "Distinct torrents an internal host serves to peers before the over-sharing alert; 0: off."},
+    {"p2p.overshare_files", T_UINT, F(p2p_overshare_files), "500", 0, 10000000,
+     "Files an internal host offers to an eDonkey server before the over-sharing alert; 0: off."},
     {"hosts.max", T_UINT, F(hosts_max), "16384", 16, 1u << 24,
      "Internal hosts remembered (528 bytes each); the one seen longest ago is forgotten."},
     {"alerts.rate_limit", T_DURATION, F(alert_rate_limit), "60", 0, 86400,

@@ -55,6 +55,7 @@ struct sluice_config {
     uint32_t p2p_max_flows;    /* p2p.max_flows: flows with dissector state at one time */
     uint32_t p2p_infer_window; /* p2p.infer_window: seconds a host stays P2P-active */
     uint32_t p2p_overshare;    /* p2p.overshare_torrents: torrents a host serves before the alert */
+    uint32_t p2p_overshare_files; /* p2p.overshare_files: files offered to an eDonkey server */
     uint64_t p2p_seeding_bytes; /* p2p.seeding_bytes: piece bytes an internal host sends before the
                                    seeding alert */
     uint32_t hosts_max;         /* hosts.max: internal hosts remembered */

@@ -13,7 +13,9 @@
 
 #include "bt-wire.h"
 #include "dht.h"
+#include "edonkey.h"
 #include "engine.h"
+#include "gnutella.h"
 #include "filename.h"
 #include "infer.h"
 #include "tracker.h"
@@ -318,6 +320,46 @@ static void count_l4(struct sluice_engine *e, const struct sl_packet *pkt)
         e->c.fragments++;
 }
 
+/* A file name an internal host is downloading over eDonkey or Gnutella, checked once. */
+static void check_file_name(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
+                            const char *protocol, const uint8_t *name, size_t len)
+{
+    uint32_t suppressed;
+    f->flags |= SL_FF_META_CHECKED;
+    const char *why = sl_filename_suspicious(name, len);
+    if (!why)
+        return;
+    if (sl_infer_rate_ok(e, f, SL_SID_SUSPICIOUS_FILE, NULL, &suppressed))
+        sl_event_suspicious_file(e, f, pkt, protocol, "file-name", why, name, len, suppressed);
+    else
+        e->c.alerts_suppressed++;
+}
+
+/* eDonkey and Gnutella: downloaded file names, files offered to a server. */
+static void other_alerts(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
+{
+    int side = sl_infer_internal_side(e, f);
+    if (side < 0)
+        return;
+    const struct sl_ed2k_flow *ed = sl_dissect_ed2k(f);
+    if (ed && ed->file_len && side != ed->file_from && !(f->flags & SL_FF_META_CHECKED))
+        check_file_name(e, f, pkt, "edonkey", ed->file, ed->file_len);
+    if (ed && e->cfg.p2p_overshare_files && ed->offered_files >= e->cfg.p2p_overshare_files &&
+        !(f->flags & SL_FF_SERVED_NOTED)) {
+        uint32_t suppressed;
+        f->flags |= SL_FF_SERVED_NOTED;
+        if (sl_infer_rate_ok(e, f, SL_SID_OVERSHARE, NULL, &suppressed))
+            sl_event_overshare(e, f, pkt, "edonkey", "offered-files", "files_offered",
+                               ed->offered_files, suppressed);
+        else
+            e->c.alerts_suppressed++;
+    }
+    /* A Gnutella download: the client asks for the file. */
+    const struct sl_gnut_flow *gn = sl_dissect_gnut(f);
+    if (gn && gn->file_len && side == 0 && !(f->flags & SL_FF_META_CHECKED))
+        check_file_name(e, f, pkt, "gnutella", gn->file, gn->file_len);
+}
+
 /*
  * Alerts about what an internal host does on a P2P flow: seeding (its pieces
  * going out past p2p.seeding_bytes, at the packet that crosses it) and DHT
@@ -359,12 +401,14 @@ static void host_alerts(struct sluice_engine *e, struct sl_flow *f, const struct
             if (why) {
                 if (sl_infer_rate_ok(e, f, SL_SID_SUSPICIOUS_FILE, sl_bt_info_hash(bt),
                                      &suppressed))
-                    sl_event_suspicious_file(e, f, pkt, why, name, len, suppressed);
+                    sl_event_suspicious_file(e, f, pkt, "bittorrent", "metadata", why, name, len,
+                                             suppressed);
                 else
                     e->c.alerts_suppressed++;
             }
         }
     }
+    other_alerts(e, f, pkt);
     const struct sl_dht_flow *dht = sl_dissect_dht(f);
     if (dht && !(f->flags & SL_FF_DHT_REPORTED) && sl_infer_internal_side(e, f) >= 0) {
         for (unsigned i = 0; i < dht->hashes; i++) {

@@ -84,11 +84,13 @@ void sl_event_bt_seeding(struct sluice_engine *e, const struct sl_flow *f,
                          const struct sl_packet *pkt, uint32_t suppressed);
 /* An internal host is fetching a torrent with a file name malware uses (`why`, `name`). */
 void sl_event_suspicious_file(struct sluice_engine *e, const struct sl_flow *f,
-                              const struct sl_packet *pkt, const char *why, const uint8_t *name,
+                              const struct sl_packet *pkt, const char *protocol,
+                              const char *evidence, const char *why, const uint8_t *name,
                               size_t len, uint32_t suppressed);
-/* An internal host served `torrents` distinct torrents to peers. */
+/* An internal host shares too much: `count` (named `count_key`) torrents served, files offered. */
 void sl_event_overshare(struct sluice_engine *e, const struct sl_flow *f,
-                        const struct sl_packet *pkt, unsigned torrents, uint32_t suppressed);
+                        const struct sl_packet *pkt, const char *protocol, const char *evidence,
+                        const char *count_key, unsigned count, uint32_t suppressed);
 /* An internal host asked the DHT about a torrent. */
 void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
                      uint32_t suppressed);

@@ -458,6 +458,12 @@ static void ed2k_object(struct sl_jw *w, const struct sl_ed2k_flow *ed)
         sl_jw_u64(w, "client_id", s->client_id);
         sl_jw_obj_close(w);
     }
+    if (ed->file_len) {
+        untrusted(w, "file_name", "file_name_hex", ed->file, ed->file_len);
+        sl_jw_str(w, "file_sent_by", side[ed->file_from]);
+    }
+    if (ed->offered_files)
+        sl_jw_u64(w, "offered_files", ed->offered_files);
     sl_jw_obj_close(w);
 }
 
@@ -477,6 +483,8 @@ static void gnut_object(struct sl_jw *w, const struct sl_gnut_flow *g)
             sl_jw_bool(w, "user_agent_truncated", true);
         sl_jw_obj_close(w);
     }
+    if (g->file_len)
+        untrusted(w, "file_name", "file_name_hex", g->file, g->file_len);
     sl_jw_obj_close(w);
 }
 
@@ -592,11 +600,11 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
     emit(e, SLUICE_EVENT_ALERT);
 }
 
-/* Open the "p2p" object of an alert from sluice's BitTorrent dissectors. */
-static void bt_p2p_open(struct sl_jw *w, const char *evidence)
+/* Open the "p2p" object of an alert from sluice's own dissectors. */
+static void p2p_open(struct sl_jw *w, const char *protocol, const char *evidence)
 {
     sl_jw_obj_open(w, "p2p");
-    sl_jw_str(w, "protocol", "bittorrent");
+    sl_jw_str(w, "protocol", protocol);
     sl_jw_str(w, "category", "file-sharing");
     sl_jw_str(w, "detection", "session");
     sl_jw_str(w, "confidence", "high");
@@ -624,7 +632,7 @@ static void bt_detail_alert(struct sluice_engine *e, const struct sl_flow *f,
     struct sl_jw *w = &e->jw;
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
     alert_object(w, sid, msg, 3);
-    bt_p2p_open(w, evidence);
+    p2p_open(w, "bittorrent", evidence);
     bt_alert_close(e, f, suppressed);
 }
 
@@ -654,7 +662,8 @@ void sl_event_bt_seeding(struct sluice_engine *e, const struct sl_flow *f,
 }
 
 void sl_event_suspicious_file(struct sluice_engine *e, const struct sl_flow *f,
-                              const struct sl_packet *pkt, const char *why, const uint8_t *name,
+                              const struct sl_packet *pkt, const char *protocol,
+                              const char *evidence, const char *why, const uint8_t *name,
                               size_t len, uint32_t suppressed)
 {
     e->c.alerts++;
@@ -663,23 +672,24 @@ void sl_event_suspicious_file(struct sluice_engine *e, const struct sl_flow *f,
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
     /* Malware rides P2P under popular names: severity 2, as a session. */
     alert_object(w, SL_SID_SUSPICIOUS_FILE, "SLUICE P2P suspicious file name downloaded", 2);
-    bt_p2p_open(w, "metadata");
+    p2p_open(w, protocol, evidence);
     sl_jw_str(w, "file_verdict", why);
     untrusted(w, "file_name", "file_name_hex", name, len);
     bt_alert_close(e, f, suppressed);
 }
 
 void sl_event_overshare(struct sluice_engine *e, const struct sl_flow *f,
-                        const struct sl_packet *pkt, unsigned torrents, uint32_t suppressed)
+                        const struct sl_packet *pkt, const char *protocol, const char *evidence,
+                        const char *count_key, unsigned count, uint32_t suppressed)
 {
     e->c.alerts++;
     e->alerts_overshare++;
     struct sl_jw *w = &e->jw;
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
     alert_object(w, SL_SID_OVERSHARE,
-                 "SLUICE P2P internal host serving many torrents (over-shared folder)", 2);
-    bt_p2p_open(w, "served-torrents");
-    sl_jw_u64(w, "torrents_served", torrents);
+                 "SLUICE P2P internal host sharing too much (over-shared folder)", 2);
+    p2p_open(w, protocol, evidence);
+    sl_jw_u64(w, count_key, count);
     bt_alert_close(e, f, suppressed);
 }
 

@@ -201,7 +201,8 @@ void sl_infer_served(struct sluice_engine *e, struct sl_flow *f, const uint8_t *
         return;
     uint32_t suppressed;
     if (sl_infer_rate_ok(e, f, SL_SID_OVERSHARE, NULL, &suppressed))
-        sl_event_overshare(e, f, pkt, h->nserved, suppressed);
+        sl_event_overshare(e, f, pkt, "bittorrent", "served-torrents", "torrents_served",
+                           h->nserved, suppressed);
     else
         e->c.alerts_suppressed++;
 }

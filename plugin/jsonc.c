@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "jsonc.h"
+#include "text.h"
 
 #define MAX_DEPTH 16
 
@@ -100,17 +101,6 @@ static int new_node(struct parser *p, enum sl_jtype t)
     return d->count++;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A string at the cursor ('"' expected); *out is malloc'd. */
 static int parse_string(struct parser *p, char **out)
 {
@@ -170,7 +160,7 @@ static int parse_string(struct parser *p, char **out)
         case 'u': {
             unsigned v = 0;
             for (int i = 0; i < 4; i++) {
-                int h = hexval(peek(p));
+                int h = sl_text_hexval(peek(p));
                 if (h < 0) {
                     free(b);
                     return fail(p, "syntax error: bad \\u escape");

@@ -574,6 +574,20 @@ START_TEST(edonkey_hello)
         bool ok = sl_ed2k_feed(&t, 0, m, (uint32_t)cut);
         ck_assert_int_eq(ok, cut >= 6 + 1 + 16 + 4 + 2);
     }
+    /* After the hello: a file name answer (OP_REQFILENAMEANSWER) and an offer of files. */
+    uint8_t more[64] = {0xe3, 0, 0, 0, 0, 0x59};
+    memset(more + 6, 0x11, 16);
+    more[22] = 7, more[23] = 0;
+    memcpy(more + 24, "a.b.exe", 7);
+    more[1] = 1 + 16 + 2 + 7;
+    size_t k = 6 + 16 + 2 + 7;
+    uint8_t offer[10] = {0xe3, 1 + 4 + 100, 0, 0, 0, 0x15, 0xe8, 0x03, 0, 0}; /* 1000 files... */
+    memcpy(more + k, offer, 10);                                              /* ...cut short */
+    ck_assert(sl_ed2k_feed(&e, 0, more, (uint32_t)(k + 10))); /* from the side that said hello */
+    ck_assert_uint_eq(e.file_len, 7);
+    ck_assert_mem_eq(e.file, "a.b.exe", 7);
+    ck_assert_uint_eq(e.file_from, 0);
+    ck_assert_uint_eq(e.offered_files, 1000);
     m[0] = 0xe4; /* not a protocol byte eDonkey uses for hellos */
     ck_assert(!sl_ed2k_probe(m, (uint32_t)n));
 }
@@ -595,6 +609,18 @@ START_TEST(gnutella_handshake)
     ck_assert_uint_eq(g.side[0].ua_len, 18);
     ck_assert_mem_eq(g.side[0].user_agent, "gtk-gnutella/1.2.2", 18);
     ck_assert_mem_eq(g.side[1].user_agent, "Foxy 9.9.9.9", 12); /* Server stands in */
+    static const char get[] = "GET /get/12/My%20Song.mp3 HTTP/1.1\r\nUser-Agent: LimeWire\r\n\r\n";
+    struct sl_gnut_flow d;
+    memset(&d, 0, sizeof(d));
+    ck_assert(sl_gnut_probe(U(get)));
+    ck_assert(sl_gnut_feed(&d, 0, U(get)));
+    ck_assert_uint_eq(d.file_len, 11);
+    ck_assert_mem_eq(d.file, "My Song.mp3", 11);
+    for (size_t cut = 0; cut < sizeof(get) - 1; cut++) {
+        struct sl_gnut_flow t;
+        memset(&t, 0, sizeof(t));
+        sl_gnut_feed(&t, 0, (const uint8_t *)get, (uint32_t)cut);
+    }
     for (size_t cut = 0; cut < sizeof(hs) - 1; cut++) {
         struct sl_gnut_flow t;
         memset(&t, 0, sizeof(t));

@@ -228,6 +228,18 @@ def case_encrypted(c):
             "inferred alerts: %s" % inferred)
 
 
+def case_downloads(c):
+    """eDonkey and Gnutella downloads with malware names; an eDonkey offer of 600 files."""
+    got = sorted((a["alert"]["signature_id"], a["p2p"]["protocol"], a["p2p"].get("file_name"),
+                  a["p2p"].get("files_offered")) for a in c.of("alert"))
+    want = sorted([(2290002, "edonkey", None, None), (2290002, "edonkey", None, None),
+                   (2290003, "gnutella", None, None),
+                   (SUSPICIOUS_FILE, "edonkey", "song.mp3.scr", None),
+                   (SUSPICIOUS_FILE, "gnutella", "Holiday Photos.zip.exe", None),
+                   (OVERSHARE, "edonkey", None, 600)])
+    c.check(got == want, "alerts %s" % got)
+
+
 def case_scan(c):
     stats = c.of("stats")[0]["stats"] if c.of("stats") else {}
     created = stats.get("flow", {}).get("created")
@@ -251,6 +263,7 @@ CASES = {
     "bt-metadata.pcap": case_metadata,
     "bt-overshare.pcap": case_overshare,
     "bt-encrypted.pcap": case_encrypted,
+    "p2p-downloads.pcap": case_downloads,
     "bt-handshake.pcap#seeding": (case_seeding, ["--set", "p2p.seeding_bytes=128KiB"]),
     "wdo-7680.pcap": case_no_alert(),
     "webrtc-media.pcap": case_no_alert(),

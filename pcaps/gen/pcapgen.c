@@ -9,6 +9,7 @@
  * committed files are exactly what it writes; pcaps/README.md says what each
  * capture holds and what an IDS should report.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -805,6 +806,82 @@ static void gen_encrypted(const char *dir)
     close_out(&o);
 }
 
+/* An eDonkey message: protocol 0xE3, length (little-endian), opcode, body. */
+static size_t ed2k_msg(uint8_t *out, uint8_t op, const uint8_t *body, size_t len)
+{
+    out[0] = 0xe3;
+    le32(out + 1, (uint32_t)(1 + len));
+    out[5] = op;
+    memcpy(out + 6, body, len);
+    return 6 + len;
+}
+
+/* An eDonkey hello (opcode 0x01, or 0x4C for the answer) with a nickname tag. */
+static size_t ed2k_hello(uint8_t *out, bool answer, uint8_t hash_byte, const char *nick)
+{
+    uint8_t b[256];
+    size_t n = 0, nl = strlen(nick);
+    if (!answer)
+        b[n++] = 16;
+    memset(b + n, hash_byte, 16), n += 16;
+    le32(b + n, 0x0a000001), n += 4;
+    b[n++] = 0x9b, b[n++] = 0x12; /* port 4763 */
+    le32(b + n, 2), n += 4;       /* two tags: the nickname and the version */
+    b[n++] = 0x02, b[n++] = 1, b[n++] = 0, b[n++] = 0x01;
+    b[n++] = (uint8_t)nl, b[n++] = 0;
+    memcpy(b + n, nick, nl), n += nl;
+    b[n++] = 0x03, b[n++] = 1, b[n++] = 0, b[n++] = 0x11;
+    le32(b + n, 60), n += 4;
+    memset(b + n, 0, 6), n += 6; /* server address and port: none */
+    return ed2k_msg(out, answer ? 0x4c : 0x01, b, n);
+}
+
+/*
+ * Downloads over eDonkey and Gnutella with names malware uses, and an
+ * eDonkey client offering its server 600 files (an over-shared folder).
+ */
+static void gen_downloads(const char *dir)
+{
+    static uint8_t buf[4096];
+    struct out o = open_out(dir, "p2p-downloads.pcap", L_ETH);
+    struct conv cv = tcp_open(&o, v4(192, 168, 1, 90), 4662, v4(203, 0, 113, 90), 4662);
+    tcp_send(&cv, 0, buf, ed2k_hello(buf, false, 0x5a, "internal"));
+    tcp_send(&cv, 1, buf, ed2k_hello(buf, true, 0xa5, "remote"));
+    uint8_t body[64];
+    memset(body, 0x77, 16); /* the file's hash */
+    static const char name[] = "song.mp3.scr";
+    body[16] = (uint8_t)(sizeof(name) - 1), body[17] = 0;
+    memcpy(body + 18, name, sizeof(name) - 1);
+    tcp_send(&cv, 1, buf, ed2k_msg(buf, 0x59, body, 18 + sizeof(name) - 1));
+    tcp_close(&cv);
+
+    cv = tcp_open(&o, v4(192, 168, 1, 90), 4663, v4(198, 51, 100, 90), 4661);
+    tcp_send(&cv, 0, buf, ed2k_hello(buf, false, 0x5a, "internal"));
+    /* OP_OFFERFILES: 600 files, each a hash, client id, port and no tags. */
+    static uint8_t offer[4 + 600 * 26];
+    le32(offer, 600);
+    for (int i = 0; i < 600; i++) {
+        uint8_t *e = offer + 4 + i * 26;
+        memset(e, (uint8_t)i, 16);
+        le32(e + 16, 0x0a000001);
+        e[20] = 0x36, e[21] = 0x12;
+        le32(e + 22, 0);
+    }
+    static uint8_t big[sizeof(offer) + 8];
+    tcp_send(&cv, 0, big, ed2k_msg(big, 0x15, offer, sizeof(offer)));
+    tcp_close(&cv);
+
+    static const char get[] = "GET /get/7/Holiday%20Photos.zip.exe HTTP/1.1\r\n"
+                              "User-Agent: LimeWire/5.5.16\r\nHost: 203.0.113.91:6346\r\n\r\n";
+    cv = tcp_open(&o, v4(192, 168, 1, 91), 50600, v4(203, 0, 113, 91), 6346);
+    tcp_send(&cv, 0, (const uint8_t *)get, sizeof(get) - 1);
+    static const char ok[] =
+        "HTTP/1.1 200 OK\r\nServer: LimeWire/5.5.16\r\nContent-Length: 0\r\n\r\n";
+    tcp_send(&cv, 1, (const uint8_t *)ok, sizeof(ok) - 1);
+    tcp_close(&cv);
+    close_out(&o);
+}
+
 /*
  * Traffic that looks a little like P2P and must not be called P2P: Windows
  * Delivery Optimization on TCP 7680 (a BitTorrent-derived handshake,
@@ -879,5 +956,6 @@ int main(int argc, char **argv)
     gen_metadata(dir);
     gen_overshare(dir);
     gen_encrypted(dir);
+    gen_downloads(dir);
     return 0;
 }
