@@ -67,7 +67,7 @@ static const struct opt opts[] = {
     {"ndpi.max_flows", T_UINT, F(ndpi_max_flows), "65536", 16, 1u << 24,
      "Flows being classified at once; nDPI state is freed once a flow is classified."},
     {"p2p.max_flows", T_UINT, F(p2p_max_flows), "4096", 16, 1u << 20,
-     "Flows followed by sluice's own P2P dissectors at once (about 2.5 KiB each)."},
+     "Flows followed by sluice's own P2P dissectors at once (about 3.1 KiB each)."},
     {"p2p.infer_window", T_DURATION, F(p2p_infer_window), "1800", 0, 86400,
      "How long after P2P evidence a host's unidentified flows are inferred P2P; 0: never."},
     {"p2p.seeding_bytes", T_SIZE, F(p2p_seeding_bytes), "10MiB", 0, 1024 * GiB,
