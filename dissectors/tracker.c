@@ -101,9 +101,111 @@ static int http_kind(struct sl_cur c)
     return kind;
 }
 
+/*
+ * A magnet link in an HTTP request: "magnet:?xt=urn:btih:<40 hex>&dn=<name>&tr=...",
+ * as it is or percent-encoded once more inside a query or form.  Sets *at to where it
+ * starts; false when the request holds none.
+ */
+static bool find_magnet(struct sl_cur c, struct sl_cur *at)
+{
+    if (!sl_text_starts(&c, "GET ", false) && !sl_text_starts(&c, "POST ", false))
+        return false;
+    for (size_t i = 0; i + 12 <= sl_cur_left(&c); i++) {
+        struct sl_cur t = c;
+        sl_cur_skip(&t, i);
+        if (sl_text_starts(&t, "magnet:?", true) || sl_text_starts(&t, "magnet%3a%3f", true)) {
+            *at = t;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The base32 alphabet of RFC 4648; -1 for other characters. */
+static int base32val(int ch)
+{
+    if (ch >= 'A' && ch <= 'Z')
+        return ch - 'A';
+    if (ch >= 'a' && ch <= 'z')
+        return ch - 'a';
+    if (ch >= '2' && ch <= '7')
+        return ch - '2' + 26;
+    return -1;
+}
+
+/* "urn:btih:" then 40 hex digits or 32 base32 characters: the info_hash. */
+static bool btih(struct sl_cur v, uint8_t out[20])
+{
+    if (!sl_text_starts(&v, "urn:btih:", true))
+        return false;
+    sl_cur_skip(&v, 9);
+    if (sl_cur_left(&v) >= 40) {
+        bool ok = true;
+        for (int i = 0; i < 20 && ok; i++) {
+            int hi = sl_text_hexval(sl_cur_u8(&v)), lo = sl_text_hexval(sl_cur_u8(&v));
+            ok = hi >= 0 && lo >= 0;
+            out[i] = (uint8_t)(hi << 4 | lo);
+        }
+        return ok;
+    }
+    if (sl_cur_left(&v) < 32)
+        return false;
+    uint64_t acc = 0;
+    int bits = 0, n = 0;
+    for (int i = 0; i < 32; i++) {
+        int x = base32val(sl_cur_u8(&v));
+        if (x < 0)
+            return false;
+        acc = acc << 5 | (uint64_t)x;
+        bits += 5;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return n == 20;
+}
+
+static bool magnet_feed(struct sl_tracker *t, struct sl_cur c)
+{
+    struct sl_cur m;
+    if (!find_magnet(c, &m))
+        return false;
+    /* Decode one level of percent-encoding when the link itself is encoded. */
+    uint8_t buf[1024];
+    struct sl_cur link = take_until(&m, ' ', '\r');
+    bool encoded = sl_text_starts(&link, "magnet%3", true);
+    size_t n = encoded ? sl_text_pct_decode(link, buf, sizeof(buf))
+                       : (sl_cur_left(&link) < sizeof(buf) ? sl_cur_left(&link) : sizeof(buf));
+    if (!encoded)
+        sl_cur_copy(&link, buf, n);
+    struct sl_cur q = sl_cur_make(buf, n);
+    sl_cur_skip(&q, 8); /* "magnet:?" */
+    t->kind = SL_TRK_MAGNET;
+    t->announces++;
+    while (sl_cur_left(&q)) {
+        struct sl_cur pair = take_until(&q, '&', -1);
+        sl_cur_skip(&q, 1);
+        struct sl_cur key = take_until(&pair, '=', -1);
+        sl_cur_skip(&pair, 1);
+        uint8_t h[20];
+        if (key_is(&key, "xt") && btih(pair, h)) {
+            add_hash(t, h);
+        } else if (key_is(&key, "dn") && !t->dn_len) {
+            size_t len = sl_text_pct_decode(pair, t->dn, sizeof(t->dn));
+            for (size_t i = 0; i < len; i++) /* '+' is a space in a query */
+                if (t->dn[i] == '+')
+                    t->dn[i] = ' ';
+            t->dn_len = (uint8_t)len;
+        }
+    }
+    return true;
+}
+
 bool sl_tracker_http_probe(const uint8_t *payload, uint32_t caplen)
 {
-    return http_kind(sl_cur_make(payload, caplen)) != 0;
+    struct sl_cur c = sl_cur_make(payload, caplen), m;
+    return http_kind(c) != 0 || find_magnet(c, &m);
 }
 
 static bool http_feed(struct sl_tracker *t, struct sl_cur c)
@@ -259,9 +361,11 @@ bool sl_tracker_udp_probe(const uint8_t *payload, uint32_t caplen)
 bool sl_tracker_feed(struct sl_tracker *t, const uint8_t *payload, uint32_t caplen)
 {
     struct sl_cur c = sl_cur_make(payload, caplen);
-    bool ok = sl_text_starts(&c, "GET ", false)           ? http_feed(t, c)
+    bool ok = http_kind(c)                                ? http_feed(t, c)
               : sl_text_starts(&c, "BT-SEARCH * ", false) ? lsd_feed(t, c)
-                                                          : udp_feed(t, c);
+              : sl_text_starts(&c, "GET ", false) || sl_text_starts(&c, "POST ", false)
+                  ? magnet_feed(t, c)
+                  : udp_feed(t, c);
     if (!ok)
         t->bad++;
     return ok;

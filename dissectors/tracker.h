@@ -11,7 +11,7 @@
 #define SL_TRACKER_TEXT_MAX   64
 #define SL_TRACKER_MAX_HASHES 4
 
-enum sl_tracker_kind { SL_TRK_NONE, SL_TRK_HTTP, SL_TRK_UDP, SL_TRK_LSD };
+enum sl_tracker_kind { SL_TRK_NONE, SL_TRK_HTTP, SL_TRK_UDP, SL_TRK_LSD, SL_TRK_MAGNET };
 
 /* What a flow's tracker requests said; the last announce's fields are kept. */
 struct sl_tracker {
@@ -27,9 +27,12 @@ struct sl_tracker {
     uint8_t ua_len, host_len;
     uint8_t user_agent[SL_TRACKER_TEXT_MAX]; /* HTTP User-Agent, raw bytes */
     uint8_t host[SL_TRACKER_TEXT_MAX];       /* HTTP Host, raw bytes */
+    uint8_t dn_len;
+    uint8_t dn[SL_TRACKER_TEXT_MAX * 2]; /* a magnet link's display name, raw bytes */
 };
 
-/* True when a TCP payload starts an HTTP announce or scrape request. */
+/* True when a TCP payload starts an HTTP announce or scrape request, or is an HTTP request
+ * carrying a magnet link (a torrent site, a client's web UI). */
 bool sl_tracker_http_probe(const uint8_t *payload, uint32_t caplen);
 /* True when a UDP payload is a BEP 15 connect request or a BEP 14 BT-SEARCH. */
 bool sl_tracker_udp_probe(const uint8_t *payload, uint32_t caplen);

@@ -159,7 +159,7 @@ const char *sl_dissect_evidence(const struct sl_flow *f)
         return "dht";
     const struct sl_tracker *t = sl_dissect_tracker(f);
     if (t && (t->announces || t->scrapes || t->connects))
-        return t->kind == SL_TRK_LSD ? "lsd" : "tracker";
+        return t->kind == SL_TRK_LSD ? "lsd" : t->kind == SL_TRK_MAGNET ? "magnet" : "tracker";
     const struct sl_ed2k_flow *e = sl_dissect_ed2k(f);
     if (e && (e->side[0].hello || e->side[1].hello))
         return "hello";

@@ -354,6 +354,11 @@ static void other_alerts(struct sluice_engine *e, struct sl_flow *f, const struc
         else
             e->c.alerts_suppressed++;
     }
+    /* A magnet link an internal client fetched: its display name. */
+    const struct sl_tracker *mg = sl_dissect_tracker(f);
+    if (mg && mg->kind == SL_TRK_MAGNET && mg->dn_len && side == 0 &&
+        !(f->flags & SL_FF_META_CHECKED))
+        check_file_name(e, f, pkt, "bittorrent", mg->dn, mg->dn_len);
     /* A Gnutella download: the client asks for the file. */
     const struct sl_gnut_flow *gn = sl_dissect_gnut(f);
     if (gn && gn->file_len && side == 0 && !(f->flags & SL_FF_META_CHECKED))
@@ -457,7 +462,8 @@ static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_
     if (bt && bt->dir[0].handshake && bt->dir[1].handshake && !(f->flags & SL_FF_BT_REPORTED))
         bt_handshake_alert(e, f, pkt);
     const struct sl_tracker *trk = sl_dissect_tracker(f);
-    if (trk && trk->kind != SL_TRK_LSD && trk->announces && !(f->flags & SL_FF_TRACKER_REPORTED))
+    if (trk && (trk->kind == SL_TRK_HTTP || trk->kind == SL_TRK_UDP) && trk->announces &&
+        !(f->flags & SL_FF_TRACKER_REPORTED))
         tracker_alert(e, f, pkt);
 }
 

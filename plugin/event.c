@@ -396,7 +396,18 @@ static void utp_object(struct sl_jw *w, const struct sl_utp_flow *u)
 
 static void tracker_object(struct sl_jw *w, const struct sl_tracker *t)
 {
-    static const char *const kinds[] = {"", "http", "udp", "lsd"};
+    static const char *const kinds[] = {"", "http", "udp", "lsd", "magnet"};
+    if (t->kind == SL_TRK_MAGNET) {
+        sl_jw_obj_open(w, "magnet");
+        sl_jw_arr_open(w, "info_hashes");
+        for (unsigned i = 0; i < t->hashes; i++)
+            sl_jw_hex(w, NULL, t->info_hash[i], 20);
+        sl_jw_arr_close(w);
+        if (t->dn_len)
+            untrusted(w, "display_name", "display_name_hex", t->dn, t->dn_len);
+        sl_jw_obj_close(w);
+        return;
+    }
     sl_jw_obj_open(w, t->kind == SL_TRK_LSD ? "lsd" : "tracker");
     if (t->kind != SL_TRK_LSD)
         sl_jw_str(w, "transport", kinds[t->kind]);

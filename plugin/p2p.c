@@ -64,10 +64,11 @@ void sl_p2p_judge(const struct sl_flow *f, struct sl_p2p_judgement *out)
     /* sluice's own dissectors parsed BitTorrent structure: payload evidence, whatever nDPI
      * said, guessed from a port, or missed (Message Stream Encryption first, uTP). */
     const char *ours = sl_dissect_evidence(f);
-    bool lsd = ours && !strcmp(ours, "lsd");
+    /* A client announcing itself on the LAN, or a magnet link fetched over HTTP: P2P is
+     * about, but this flow is not a session with a peer. */
+    bool lsd = ours && (!strcmp(ours, "lsd") || !strcmp(ours, "magnet"));
     uint16_t ours_proto = sl_dissect_protocol(f);
-    if (lsd && !out->proto) {
-        /* Local service discovery: a client announcing itself on the LAN, not a session. */
+    if (lsd && (!out->proto || out->proto->ndpi_id == NDPI_PROTOCOL_BITTORRENT)) {
         out->proto = sl_p2p_lookup(NDPI_PROTOCOL_BITTORRENT);
         out->verdict = SL_P2P_INDICATOR;
         out->decided_by = ours;

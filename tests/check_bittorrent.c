@@ -524,6 +524,28 @@ START_TEST(tracker_udp_and_lsd)
     ck_assert_uint_eq(l.hashes, 1); /* the malformed second one is not taken */
     ck_assert_uint_eq(l.info_hash[0][0], 0xed);
     ck_assert_uint_eq(l.info_hash[0][19], 0x15);
+
+    /* Magnet links in HTTP requests: plain with a base32 hash, or encoded in a query. */
+    static const char plain[] = "GET /add?x=magnet:?xt=urn:btih:AEBAGBAFAYDQQCIKBMGA2DQPCAIREEYU"
+                                "&dn=a+b.exe HTTP/1.1\r\n\r\n";
+    static const char enc[] = "POST /api HTTP/1.1\r\n\r\nurls=magnet%3A%3Fxt%3Durn%3Abtih%3A"
+                              "0102030405060708090a0b0c0d0e0f1011121314%26dn%3DX";
+    ck_assert(sl_tracker_http_probe(U(plain)));
+    ck_assert(sl_tracker_http_probe(U(enc)));
+    ck_assert(!sl_tracker_http_probe(U("GET /magnet.html HTTP/1.1\r\n\r\n")));
+    struct sl_tracker m1, m2;
+    memset(&m1, 0, sizeof(m1));
+    memset(&m2, 0, sizeof(m2));
+    ck_assert(sl_tracker_feed(&m1, U(plain)));
+    ck_assert(sl_tracker_feed(&m2, U(enc)));
+    ck_assert_int_eq(m1.kind, SL_TRK_MAGNET);
+    ck_assert_uint_eq(m1.hashes, 1);
+    ck_assert_uint_eq(m2.hashes, 1);
+    ck_assert_mem_eq(m1.info_hash[0], m2.info_hash[0], 20); /* base32 and hex: 0x01..0x14 */
+    ck_assert_uint_eq(m2.info_hash[0][19], 0x14);
+    ck_assert_uint_eq(m1.dn_len, 7);
+    ck_assert_mem_eq(m1.dn, "a b.exe", 7);
+    ck_assert_uint_eq(m2.dn_len, 1);
 }
 END_TEST
 

@@ -236,8 +236,13 @@ def case_downloads(c):
                    (2290003, "gnutella", None, None),
                    (SUSPICIOUS_FILE, "edonkey", "song.mp3.scr", None),
                    (SUSPICIOUS_FILE, "gnutella", "Holiday Photos.zip.exe", None),
+                   (BT_INDICATOR, "bittorrent", None, None),
+                   (SUSPICIOUS_FILE, "bittorrent", "Free.Movie.2024.mkv.exe", None),
                    (OVERSHARE, "edonkey", None, 600)])
     c.check(got == want, "alerts %s" % got)
+    magnets = [a["p2p"].get("magnet") for a in c.of("alert") if a["p2p"].get("evidence") == "magnet"]
+    c.check(magnets == [{"info_hashes": [ih(0x01)], "display_name": "Free.Movie.2024.mkv.exe"}],
+            "magnet: %s" % magnets)
 
 
 def case_scan(c):

@@ -879,6 +879,18 @@ static void gen_downloads(const char *dir)
         "HTTP/1.1 200 OK\r\nServer: LimeWire/5.5.16\r\nContent-Length: 0\r\n\r\n";
     tcp_send(&cv, 1, (const uint8_t *)ok, sizeof(ok) - 1);
     tcp_close(&cv);
+
+    /* A magnet link followed from a torrent site, encoded inside the query. */
+    static const char magnet[] =
+        "GET /go?u=magnet%3A%3Fxt%3Durn%3Abtih%3A0102030405060708090a0b0c0d0e0f1011121314"
+        "%26dn%3DFree.Movie.2024.mkv.exe%26tr%3Dudp%253A%252F%252Ftracker.example%253A6969 "
+        "HTTP/1.1\r\n"
+        "Host: torrents.example\r\n\r\n";
+    cv = tcp_open(&o, v4(192, 168, 1, 92), 50700, v4(198, 51, 100, 92), 80);
+    tcp_send(&cv, 0, (const uint8_t *)magnet, sizeof(magnet) - 1);
+    static const char moved[] = "HTTP/1.1 204 No Content\r\n\r\n";
+    tcp_send(&cv, 1, (const uint8_t *)moved, sizeof(moved) - 1);
+    tcp_close(&cv);
     close_out(&o);
 }
 
