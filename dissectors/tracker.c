@@ -47,6 +47,16 @@ static uint64_t decimal(struct sl_cur v, bool *ok)
     return x;
 }
 
+/* Two hex digits at the cursor as one byte; false (and *out untouched) when they are not. */
+static bool hex_byte(struct sl_cur *c, uint8_t *out)
+{
+    int hi = sl_text_hexval(sl_cur_u8(c)), lo = sl_text_hexval(sl_cur_u8(c));
+    if (hi < 0 || lo < 0)
+        return false;
+    *out = (uint8_t)(hi << 4 | lo);
+    return true;
+}
+
 static bool key_is(const struct sl_cur *k, const char *name)
 {
     return sl_cur_left(k) == strlen(name) && sl_text_starts(k, name, false);
@@ -141,11 +151,8 @@ static bool btih(struct sl_cur v, uint8_t out[20])
     sl_cur_skip(&v, 9);
     if (sl_cur_left(&v) >= 40) {
         bool ok = true;
-        for (int i = 0; i < 20 && ok; i++) {
-            int hi = sl_text_hexval(sl_cur_u8(&v)), lo = sl_text_hexval(sl_cur_u8(&v));
-            ok = hi >= 0 && lo >= 0;
-            out[i] = (uint8_t)(hi << 4 | lo);
-        }
+        for (int i = 0; i < 20 && ok; i++)
+            ok = hex_byte(&v, &out[i]);
         return ok;
     }
     if (sl_cur_left(&v) < 32)
@@ -293,11 +300,8 @@ static bool lsd_feed(struct sl_tracker *t, struct sl_cur c)
         if (sl_text_header(&line, "infohash:")) {
             uint8_t h[20];
             bool ok = sl_cur_left(&line) == 40;
-            for (int i = 0; ok && i < 20; i++) {
-                int hi = sl_text_hexval(sl_cur_u8(&line)), lo = sl_text_hexval(sl_cur_u8(&line));
-                ok = hi >= 0 && lo >= 0;
-                h[i] = (uint8_t)(hi << 4 | lo);
-            }
+            for (int i = 0; ok && i < 20; i++)
+                ok = hex_byte(&line, &h[i]);
             if (ok)
                 add_hash(t, h);
         } else if (sl_text_header(&line, "port:")) {

@@ -546,6 +546,13 @@ START_TEST(tracker_udp_and_lsd)
     ck_assert_uint_eq(m1.dn_len, 7);
     ck_assert_mem_eq(m1.dn, "a b.exe", 7);
     ck_assert_uint_eq(m2.dn_len, 1);
+    /* Found by fuzzing: a btih that is not hex (a negative digit value was shifted). */
+    static const char bad[] = "GET /?magnet:?xt=urn:btih:zz02030405060708090a0b0c0d0e0f1011121314 "
+                              "HTTP/1.1\r\n\r\n";
+    struct sl_tracker m3;
+    memset(&m3, 0, sizeof(m3));
+    ck_assert(sl_tracker_feed(&m3, U(bad)));
+    ck_assert_uint_eq(m3.hashes, 0);
 }
 END_TEST
 
