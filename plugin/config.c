@@ -45,8 +45,8 @@ static const struct opt opts[] = {
     {"outputs.eve.enabled", T_BOOL, F(eve_enabled), "true", 0, 0, "Write EVE JSON events."},
     {"outputs.eve.filename", T_STRING, F(eve_filename), "eve.json", 0, 0,
      "EVE file, relative to log.dir; \"-\" is standard output."},
-    {"outputs.eve.types", T_EVTYPES, F(eve_types), "alert,flow,stats", 0, 0,
-     "Event types written: any of alert, flow, stats, or all."},
+    {"outputs.eve.types", T_EVTYPES, F(eve_types), "all", 0, 0,
+     "Event types written: any of alert, flow, flow_update, stats, or all."},
     {"flow.memcap", T_SIZE, F(flow_memcap), "64MiB", 64 * KiB, 64 * GiB,
      "Memory for the flow table; when full the least recently seen flow is evicted."},
     {"flow.hash_size", T_UINT, F(flow_hash_size), "65536", 1024, 1u << 26,
@@ -363,11 +363,14 @@ static int apply_text(const struct opt *o, struct sluice_config *cfg, const char
                 mask |= SLUICE_EVENT_FLOW;
             else if (!strcmp(items[i], "stats"))
                 mask |= SLUICE_EVENT_STATS;
+            else if (!strcmp(items[i], "flow_update"))
+                mask |= SLUICE_EVENT_FLOW_UPDATE;
             else if (!strcmp(items[i], "all"))
                 mask |= SLUICE_EVENT_ALL;
             else {
                 snprintf(msg, msglen,
-                         "unknown event type '%s' (expected alert, flow, stats or all)", items[i]);
+                         "unknown event type '%s' (expected alert, flow, flow_update, stats or all)",
+                         items[i]);
                 return -1;
             }
         }

@@ -95,7 +95,7 @@ static const struct bad bad_configs[] = {
     {"{\"flow\": 5}", "t.json:1:10: 'flow' is a section: expected an object, got 5"},
     {"{\"outputs.eve.types\": [\"alert\", \"dns\"]}",
      "t.json:1:23: option 'outputs.eve.types': unknown event type 'dns' (expected alert, flow, "
-     "stats or all)"},
+     "flow_update, stats or all)"},
     {"{\"flow.timeout.udp\": 30,\n}", "t.json:2:1: syntax error: expected a member name in quotes"},
     {"{\"flow.timeout.udp\": 30\n\"x\": 1}",
      "t.json:2:1: syntax error: expected ',' or '}' after object member"},
