@@ -18,7 +18,7 @@
 
 #define MAX_CONFIG_FILE (1 << 20)
 
-enum opt_type { T_BOOL, T_UINT, T_SIZE, T_DURATION, T_STRING, T_CIDRS, T_EVTYPES };
+enum opt_type { T_BOOL, T_UINT, T_SIZE, T_DURATION, T_STRING, T_CIDRS, T_EVTYPES, T_WINDOWS };
 
 struct opt {
     const char *name;
@@ -62,6 +62,9 @@ static const struct opt opts[] = {
      "Idle timeout of an ICMP flow."},
     {"flow.timeout.other", T_DURATION, F(timeout_other), "60", 1, 86400,
      "Idle timeout of flows of other IP protocols."},
+    {"flow.update_interval", T_DURATION, F(flow_update_interval), "300", 0, 86400,
+     "A flow older than this writes a flow_update event with its running counters, again each "
+     "interval while it is active; 0: never."},
     {"ndpi.max_packets", T_UINT, F(ndpi_max_packets), "32", 1, 255,
      "Packets of a flow given to nDPI before its guess is taken."},
     {"ndpi.max_flows", T_UINT, F(ndpi_max_flows), "65536", 16, 1u << 24,
@@ -78,6 +81,64 @@ static const struct opt opts[] = {
      "Files an internal host offers to an eDonkey server before the over-sharing alert; 0: off."},
     {"hosts.max", T_UINT, F(hosts_max), "16384", 16, 1u << 24,
      "Internal hosts remembered (528 bytes each); the one seen longest ago is forgotten."},
+    {"egress.enabled", T_BOOL, F(egress_enabled), "true", 0, 0,
+     "Track upload volume from internal hosts to external addresses and alert on it."},
+    {"egress.flow_upload_bytes", T_SIZE, F(egress_flow_upload_bytes), "100MiB", 0,
+     1024 * 1024 * GiB,
+     "IP bytes one flow uploads to an external address before its alert; 0: off."},
+    {"egress.flow_upload_repeat", T_BOOL, F(egress_flow_repeat), "true", 0, 0,
+     "Alert again each time the flow's upload doubles (200MiB, 400MiB, ...)."},
+    {"egress.windows", T_WINDOWS, F(egress_windows), "5m:300MiB,1h:1GiB,24h:1536MiB", 0, 0,
+     "Sliding windows LENGTH:BUDGET (at most 4): an internal host uploading more than BUDGET to "
+     "external addresses within LENGTH raises an alert; a budget of 0 only tracks."},
+    {"egress.asymmetry_ratio", T_UINT, F(egress_asym_ratio), "10", 0, 1000000,
+     "Asymmetric upload: a host's upload in a window at least this many times its download; 0: "
+     "off."},
+    {"egress.asymmetry_min_bytes", T_SIZE, F(egress_asym_min_bytes), "200MiB", 1, 1024 * 1024 * GiB,
+     "...and at least this many bytes uploaded in that window."},
+    {"egress.fanout_destinations", T_UINT, F(egress_fanout), "16", 0, 24,
+     "Upload fan-out: distinct external destinations a host uploads egress.fanout_min_bytes to "
+     "within egress.fanout_window (at most 24); 0: off."},
+    {"egress.fanout_min_bytes", T_SIZE, F(egress_fanout_min_bytes), "1MiB", 1, 1024 * 1024 * GiB,
+     "Upload to one destination that makes it count for the fan-out alert."},
+    {"egress.fanout_window", T_DURATION, F(egress_fanout_window), "3600", 1, 7 * 86400,
+     "Window of the fan-out alert."},
+    {"egress.p2p_upload_bytes", T_SIZE, F(egress_p2p_upload_bytes), "100MiB", 0, 1024 * 1024 * GiB,
+     "Upload over P2P flows by one host within the longest window before its alert; 0: off."},
+    {"egress.allowlist", T_CIDRS, F(egress_allow), "", 0, 0,
+     "Internal hosts or external destinations (CIDRs) whose uploads never alert; still counted."},
+    {"egress.group1.name", T_STRING, F(egress_group[0].name), "", 0, 0,
+     "Name of network group 1, shown as egress.group in its alerts."},
+    {"egress.group1.networks", T_CIDRS, F(egress_group[0].nets), "", 0, 0,
+     "Internal networks of group 1 (its hosts use the group's thresholds); empty: unused."},
+    {"egress.group1.flow_upload_bytes", T_SIZE, F(egress_group[0].flow_upload_bytes), "100MiB", 0,
+     1024 * 1024 * GiB, "egress.flow_upload_bytes for group 1's hosts (not inherited)."},
+    {"egress.group1.windows", T_WINDOWS, F(egress_group[0].windows), "", 0, 0,
+     "egress.windows for group 1's hosts; empty: egress.windows."},
+    {"egress.group2.name", T_STRING, F(egress_group[1].name), "", 0, 0,
+     "Name of network group 2, shown as egress.group in its alerts."},
+    {"egress.group2.networks", T_CIDRS, F(egress_group[1].nets), "", 0, 0,
+     "Internal networks of group 2 (its hosts use the group's thresholds); empty: unused."},
+    {"egress.group2.flow_upload_bytes", T_SIZE, F(egress_group[1].flow_upload_bytes), "100MiB", 0,
+     1024 * 1024 * GiB, "egress.flow_upload_bytes for group 2's hosts (not inherited)."},
+    {"egress.group2.windows", T_WINDOWS, F(egress_group[1].windows), "", 0, 0,
+     "egress.windows for group 2's hosts; empty: egress.windows."},
+    {"egress.group3.name", T_STRING, F(egress_group[2].name), "", 0, 0,
+     "Name of network group 3, shown as egress.group in its alerts."},
+    {"egress.group3.networks", T_CIDRS, F(egress_group[2].nets), "", 0, 0,
+     "Internal networks of group 3 (its hosts use the group's thresholds); empty: unused."},
+    {"egress.group3.flow_upload_bytes", T_SIZE, F(egress_group[2].flow_upload_bytes), "100MiB", 0,
+     1024 * 1024 * GiB, "egress.flow_upload_bytes for group 3's hosts (not inherited)."},
+    {"egress.group3.windows", T_WINDOWS, F(egress_group[2].windows), "", 0, 0,
+     "egress.windows for group 3's hosts; empty: egress.windows."},
+    {"egress.group4.name", T_STRING, F(egress_group[3].name), "", 0, 0,
+     "Name of network group 4, shown as egress.group in its alerts."},
+    {"egress.group4.networks", T_CIDRS, F(egress_group[3].nets), "", 0, 0,
+     "Internal networks of group 4 (its hosts use the group's thresholds); empty: unused."},
+    {"egress.group4.flow_upload_bytes", T_SIZE, F(egress_group[3].flow_upload_bytes), "100MiB", 0,
+     1024 * 1024 * GiB, "egress.flow_upload_bytes for group 4's hosts (not inherited)."},
+    {"egress.group4.windows", T_WINDOWS, F(egress_group[3].windows), "", 0, 0,
+     "egress.windows for group 4's hosts; empty: egress.windows."},
     {"alerts.rate_limit", T_DURATION, F(alert_rate_limit), "60", 0, 86400,
      "Seconds between repeats of a detail alert for the same host and torrent; 0: no limit."},
     {"alerts.indicators", T_BOOL, F(alert_indicators), "true", 0, 0,
@@ -103,8 +164,10 @@ static const char *type_expect(enum opt_type t)
         return "a string";
     case T_CIDRS:
         return "a list of CIDRs (\"10.0.0.0/8\")";
+    case T_WINDOWS:
+        return "a list of windows LENGTH:BUDGET (\"1h:1GiB\")";
     default:
-        return "a list of event types (alert, flow, stats, all)";
+        return "a list of event types (alert, flow, flow_update, stats, all)";
     }
 }
 
@@ -258,6 +321,53 @@ static unsigned split_list(char *s, char **items, unsigned max)
     return n;
 }
 
+/* "5m:300MiB,1h:1GiB": window lengths (1 s to 7 days, each different) and their budgets. */
+static int parse_windows(const char *text, struct sl_egress_windows *out, char *msg, size_t msglen)
+{
+    char buf[512];
+    char *items[SL_EGRESS_WINDOWS + 1];
+    if (strlen(text) >= sizeof(buf)) {
+        snprintf(msg, msglen, "list too long");
+        return -1;
+    }
+    strcpy(buf, text);
+    unsigned n = split_list(buf, items, SL_EGRESS_WINDOWS);
+    if (n > SL_EGRESS_WINDOWS) {
+        snprintf(msg, msglen, "more than %d windows", SL_EGRESS_WINDOWS);
+        return -1;
+    }
+    struct sl_egress_windows w = {0};
+    for (unsigned i = 0; i < n; i++) {
+        char *colon = strchr(items[i], ':');
+        uint64_t len, budget;
+        if (!colon) {
+            snprintf(msg, msglen, "window '%s': expected LENGTH:BUDGET, e.g. 1h:1GiB", items[i]);
+            return -1;
+        }
+        *colon = '\0';
+        if (parse_with_unit(items[i], time_units, sizeof(time_units) / sizeof(time_units[0]),
+                            &len) != 0 ||
+            len < 1 || len > 7 * 86400) {
+            snprintf(msg, msglen, "window '%s': length must be a duration from 1s to 7d", items[i]);
+            return -1;
+        }
+        if (parse_with_unit(colon + 1, size_units, sizeof(size_units) / sizeof(size_units[0]),
+                            &budget) != 0) {
+            snprintf(msg, msglen, "window '%s': budget '%s' is not a size", items[i], colon + 1);
+            return -1;
+        }
+        for (unsigned k = 0; k < w.count; k++)
+            if (w.seconds[k] == len) {
+                snprintf(msg, msglen, "window '%s' is given twice", items[i]);
+                return -1;
+            }
+        w.seconds[w.count] = (uint32_t)len;
+        w.budget[w.count++] = budget;
+    }
+    *out = w;
+    return 0;
+}
+
 /*
  * Apply `text` to option `o` in cfg.  0, or -1 with msg (what was wrong,
  * without the option name: the caller adds where).
@@ -323,6 +433,8 @@ static int apply_text(const struct opt *o, struct sluice_config *cfg, const char
         }
         memcpy(field, text, strlen(text) + 1);
         return 0;
+    case T_WINDOWS:
+        return parse_windows(text, (struct sl_egress_windows *)field, msg, msglen);
     case T_CIDRS:
     case T_EVTYPES: {
         char buf[4096];
@@ -368,9 +480,10 @@ static int apply_text(const struct opt *o, struct sluice_config *cfg, const char
             else if (!strcmp(items[i], "all"))
                 mask |= SLUICE_EVENT_ALL;
             else {
-                snprintf(msg, msglen,
-                         "unknown event type '%s' (expected alert, flow, flow_update, stats or all)",
-                         items[i]);
+                snprintf(
+                    msg, msglen,
+                    "unknown event type '%s' (expected alert, flow, flow_update, stats or all)",
+                    items[i]);
                 return -1;
             }
         }
@@ -471,7 +584,7 @@ static const char *leaf_text(const struct sl_jdoc *d, const struct sl_jnode *n, 
     case SL_J_STRING:
         return o->type == T_BOOL || o->type == T_UINT ? NULL : n->text;
     case SL_J_ARRAY: {
-        if (o->type != T_CIDRS && o->type != T_EVTYPES)
+        if (o->type != T_CIDRS && o->type != T_EVTYPES && o->type != T_WINDOWS)
             return NULL;
         size_t used = 0;
         buf[0] = '\0';
@@ -652,8 +765,8 @@ int sl_config_validate(const struct sluice_config *cfg, sluice_error *err)
 
 static const char *type_word(enum opt_type t)
 {
-    static const char *const w[] = {"bool",   "uint",      "size",       "duration",
-                                    "string", "cidr-list", "event-types"};
+    static const char *const w[] = {"bool",   "uint",      "size",        "duration",
+                                    "string", "cidr-list", "event-types", "windows"};
     return w[t];
 }
 

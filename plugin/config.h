@@ -32,6 +32,23 @@ struct sl_cidr_list {
     struct sl_cidr net[SL_MAX_CIDRS];
 };
 
+/* Host upload budgets: "5m:300MiB,1h:1GiB" (egress.windows). */
+#define SL_EGRESS_WINDOWS 4
+struct sl_egress_windows {
+    unsigned count;
+    uint32_t seconds[SL_EGRESS_WINDOWS]; /* window length */
+    uint64_t budget[SL_EGRESS_WINDOWS];  /* upload bytes allowed in it; 0: no budget alert */
+};
+
+/* A network group with its own thresholds (egress.groupN.*). */
+#define SL_EGRESS_GROUPS 4
+struct sl_egress_group {
+    char name[32];
+    struct sl_cidr_list nets; /* empty: the group is not used */
+    uint64_t flow_upload_bytes;
+    struct sl_egress_windows windows; /* count 0: egress.windows */
+};
+
 struct sluice_config {
     char sensor_name[128];         /* sensor.name: "host" in events; default: hostname */
     struct sl_cidr_list home_nets; /* home_networks */
@@ -61,7 +78,22 @@ struct sluice_config {
     uint32_t hosts_max;         /* hosts.max: internal hosts remembered */
     uint32_t alert_rate_limit;  /* alerts.rate_limit: seconds between repeats per host and key */
 
-    bool alert_indicators;   /* alerts.indicators: emit low-severity P2P indicator alerts */
+    bool alert_indicators; /* alerts.indicators: emit low-severity P2P indicator alerts */
+
+    bool egress_enabled; /* egress.enabled */
+    uint64_t
+        egress_flow_upload_bytes; /* egress.flow_upload_bytes: one flow's upload alert; 0 off */
+    bool egress_flow_repeat;      /* egress.flow_upload_repeat: again at each doubling */
+    struct sl_egress_windows egress_windows; /* egress.windows: host budgets */
+    uint32_t egress_asym_ratio;              /* egress.asymmetry_ratio: upload >= N x download */
+    uint64_t egress_asym_min_bytes;          /* egress.asymmetry_min_bytes: and at least this */
+    uint32_t egress_fanout;           /* egress.fanout_destinations: distinct destinations; 0 off */
+    uint64_t egress_fanout_min_bytes; /* egress.fanout_min_bytes: upload that makes one count */
+    uint32_t egress_fanout_window;    /* egress.fanout_window: seconds */
+    uint64_t egress_p2p_upload_bytes; /* egress.p2p_upload_bytes: over the longest window; 0 off */
+    struct sl_cidr_list egress_allow; /* egress.allowlist: hosts or destinations never alerted */
+    struct sl_egress_group egress_group[SL_EGRESS_GROUPS]; /* egress.group1..4 */
+    uint32_t flow_update_interval; /* flow.update_interval: seconds between flow_update events */
     uint32_t stats_interval; /* stats.interval: seconds between stats events; 0 = at end only */
 };
 

@@ -144,8 +144,33 @@ static void p2p_alert(struct sluice_engine *e, struct sl_flow *f, const struct s
                       const struct sl_packet *pkt)
 {
     sl_event_p2p_alert(e, f, j, pkt);
-    if (j->verdict == SL_P2P_SESSION)
+    if (j->verdict == SL_P2P_SESSION) {
         sl_infer_note(e, f);
+        sl_egress_mark_p2p(f);
+    }
+}
+
+/* An inferred flow is P2P for the egress tracker too. */
+static bool infer_flow(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
+{
+    if (!sl_infer_flow(e, f, pkt))
+        return false;
+    sl_egress_mark_p2p(f);
+    return true;
+}
+
+/*
+ * A flow_update event each time a flow's age passes another multiple of
+ * flow.update_interval, at its first packet after that point: `prev_us` is
+ * when it was seen before this packet.
+ */
+static void maybe_flow_update(struct sluice_engine *e, struct sl_flow *f, int64_t prev_us)
+{
+    int64_t every = (int64_t)e->cfg.flow_update_interval * US_PER_SEC;
+    if (!every || f->last_us <= prev_us)
+        return;
+    if ((f->last_us - f->first_us) / every > (prev_us - f->first_us) / every)
+        sl_event_flow_update(e, f);
 }
 
 /* The detail alerts of sluice's dissectors, rate-limited per host and torrent. */
@@ -188,7 +213,7 @@ static void end_flow(struct sluice_engine *e, struct sl_flow *f, enum sl_end_rea
         struct sl_p2p_judgement j;
         sl_p2p_judge(f, &j);
         bool inferred = ((j.verdict == SL_P2P_NONE && !j.suppressed) || judged_by_guess(&j)) &&
-                        sl_infer_flow(e, f, NULL);
+                        infer_flow(e, f, NULL);
         if (!inferred && j.verdict != SL_P2P_NONE)
             p2p_alert(e, f, &j, NULL);
     } else {
@@ -485,7 +510,7 @@ static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl
         return;
     /* What the host has been doing says more than nDPI's guess from a port. */
     if ((j.verdict == SL_P2P_NONE && !j.suppressed) || judged_by_guess(&j)) {
-        if (sl_infer_flow(e, f, pkt))
+        if (infer_flow(e, f, pkt))
             return;
     }
     if (j.verdict != SL_P2P_NONE)
@@ -552,6 +577,7 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
     f->bytes[dir] += pkt.ip_len;
     f->payload[dir] += pkt.payload_len;
     f->flags |= dir == 0 ? SL_FF_SEEN_TOSERVER : SL_FF_SEEN_TOCLIENT;
+    int64_t prev_us = f->last_us;
     if (e->now_us > f->last_us)
         f->last_us = e->now_us;
     if (pkt.l4proto == 6) {
@@ -567,6 +593,10 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
         dissect(e, f, &pkt, dir);
     if (f->ndpi)
         classify(e, f, &pkt);
+    /* After the classifiers, so an upload known to be P2P by this packet counts as such. */
+    if (e->cfg.egress_enabled)
+        sl_egress_packet(e, f, &pkt, dir);
+    maybe_flow_update(e, f, prev_us);
     expire(e, EXPIRE_BUDGET);
 }
 

@@ -8,6 +8,7 @@
 #include "classify.h"
 #include "config.h"
 #include "decode.h"
+#include "egress.h"
 #include "dissect.h"
 #include "flow.h"
 #include "hosts.h"
@@ -40,7 +41,20 @@ struct sl_counters {
     uint64_t p2p_inferred, alerts_suppressed;
     uint64_t alerts, events, events_undelivered, events_oom;
     uint64_t clock_backwards; /* packets older than the engine's clock */
+    uint64_t egress_flows, egress_bytes_out, egress_bytes_in, egress_allowed_bytes;
+    uint64_t flow_updates;
 };
+
+/* The egress alerts, in signature order (2293001...). */
+enum sl_egress_trigger {
+    SL_EG_FLOW,
+    SL_EG_BUDGET,
+    SL_EG_ASYM,
+    SL_EG_FANOUT,
+    SL_EG_P2P,
+    SL_EG_KINDS
+};
+#define SL_SID_EGRESS_BASE 2293001
 
 struct sluice_engine {
     struct sluice_config cfg;
@@ -64,6 +78,7 @@ struct sluice_engine {
     uint64_t alerts_session[32], alerts_indicator[32], alerts_bt_handshake, alerts_bt_tracker;
     uint64_t alerts_inferred, alerts_bt_seeding, alerts_bt_dht, alerts_suspicious_file;
     uint64_t alerts_overshare;
+    uint64_t alerts_egress[SL_EG_KINDS];
 };
 
 /* event.c */
@@ -94,6 +109,11 @@ void sl_event_overshare(struct sluice_engine *e, const struct sl_flow *f,
 /* An internal host asked the DHT about a torrent. */
 void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
                      uint32_t suppressed);
+/* An egress alert of `kind` at the packet that crossed `threshold` (in window `window`, or -1). */
+void sl_event_egress(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
+                     enum sl_egress_trigger kind, int window, uint64_t threshold);
+/* A long flow's running counters (flow.update_interval). */
+void sl_event_flow_update(struct sluice_engine *e, const struct sl_flow *f);
 void sl_event_stats(struct sluice_engine *e);
 /* Format microseconds since the epoch as EVE does: 2024-03-01T12:00:00.000000+0000. */
 #define SL_TS_LEN 64

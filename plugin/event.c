@@ -554,7 +554,8 @@ static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
 }
 
 /* The "alert" object: what Suricata's EVE alert carries, with MITRE ATT&CK metadata. */
-static void alert_object(struct sl_jw *w, uint32_t sid, const char *msg, unsigned severity)
+static void alert_object_in(struct sl_jw *w, uint32_t sid, const char *msg, unsigned severity,
+                            const char *category)
 {
     sl_jw_obj_open(w, "alert");
     sl_jw_str(w, "action", "allowed");
@@ -562,9 +563,99 @@ static void alert_object(struct sl_jw *w, uint32_t sid, const char *msg, unsigne
     sl_jw_u64(w, "signature_id", sid);
     sl_jw_u64(w, "rev", 1);
     sl_jw_str(w, "signature", msg);
-    sl_jw_str(w, "category", "Potential Corporate Privacy Violation");
+    sl_jw_str(w, "category", category);
     sl_jw_u64(w, "severity", severity);
     mitre(w);
+    sl_jw_obj_close(w);
+}
+
+static void alert_object(struct sl_jw *w, uint32_t sid, const char *msg, unsigned severity)
+{
+    alert_object_in(w, sid, msg, severity, "Potential Corporate Privacy Violation");
+}
+
+/* "5m", "1h", "24h" rather than seconds, as egress.windows is written. */
+static void window_text(uint32_t s, char *buf, size_t n)
+{
+    if (s % 3600 == 0)
+        snprintf(buf, n, "%uh", s / 3600);
+    else if (s % 60 == 0)
+        snprintf(buf, n, "%um", s / 60);
+    else
+        snprintf(buf, n, "%us", s);
+}
+
+static const struct {
+    const char *trigger, *signature;
+    unsigned severity;
+} egress_kinds[SL_EG_KINDS] = {
+    [SL_EG_FLOW] = {"flow-upload", "SLUICE EGRESS flow upload over threshold", 2},
+    [SL_EG_BUDGET] = {"host-budget", "SLUICE EGRESS internal host over its upload budget", 2},
+    [SL_EG_ASYM] = {"asymmetry", "SLUICE EGRESS asymmetric upload by an internal host", 3},
+    [SL_EG_FANOUT] = {"fan-out", "SLUICE EGRESS upload fan-out to many external destinations", 2},
+    [SL_EG_P2P] = {"p2p-upload", "SLUICE EGRESS P2P upload by an internal host over threshold", 2},
+};
+
+/*
+ * The "egress" object of a tracked flow: its upload and download; on an
+ * egress alert (`kind` >= 0) also what crossed and the host's window.
+ */
+static void egress_object(struct sluice_engine *e, const struct sl_flow *f, int kind, int window,
+                          uint64_t threshold)
+{
+    struct sl_egress_view v;
+    if (!sl_egress_view(e, f, &v))
+        return;
+    struct sl_jw *w = &e->jw;
+    struct endpoints ep;
+    char ip[INET6_ADDRSTRLEN];
+    flow_endpoints(f, &ep);
+    sl_jw_obj_open(w, "egress");
+    ip_text(f->key.family, v.side ? ep.sip : ep.cip, ip);
+    sl_jw_str(w, "internal_ip", ip);
+    ip_text(f->key.family, v.side ? ep.cip : ep.sip, ip);
+    sl_jw_str(w, "external_ip", ip);
+    sl_jw_str(w, "bytes_layer", "ip");
+    sl_jw_u64(w, "bytes_out", f->bytes[v.side]);
+    sl_jw_u64(w, "bytes_in", f->bytes[!v.side]);
+    sl_jw_u64(w, "packets_out", f->pkts[v.side]);
+    sl_jw_u64(w, "packets_in", f->pkts[!v.side]);
+    if (v.allowlisted)
+        sl_jw_bool(w, "allowlisted", true);
+    if (v.group)
+        sl_jw_strn(w, "group", (const uint8_t *)v.group, strlen(v.group));
+    if (kind >= 0 && v.host) {
+        sl_jw_str(w, "trigger", egress_kinds[kind].trigger);
+        sl_jw_u64(w, "threshold", threshold);
+        const struct sl_egress_host *eh = &v.host->egress;
+        if (window >= 0) {
+            const struct sl_egress_windows *ws =
+                eh->group && e->cfg.egress_group[eh->group - 1].windows.count
+                    ? &e->cfg.egress_group[eh->group - 1].windows
+                    : &e->cfg.egress_windows;
+            char wt[16];
+            window_text(ws->seconds[window], wt, sizeof(wt));
+            sl_jw_str(w, "window", wt);
+            sl_jw_u64(w, "window_seconds", ws->seconds[window]);
+            sl_jw_u64(w, "window_bytes_out", eh->win[window].sum.out);
+            sl_jw_u64(w, "window_bytes_in", eh->win[window].sum.in);
+            sl_jw_u64(w, "window_p2p_bytes_out", eh->win[window].sum.p2p);
+        }
+        sl_jw_u64(w, "destinations", sl_egress_fanout_count(e, v.host));
+        struct sl_egress_top top[5];
+        unsigned n = sl_egress_top(e, v.host, top, 5);
+        sl_jw_arr_open(w, "top_destinations");
+        for (unsigned i = 0; i < n && i < 5; i++) {
+            sl_jw_obj_open(w, NULL);
+            static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+            bool is4 = !memcmp(top[i].addr, v4mapped, 12);
+            ip_text(is4 ? 4 : 6, is4 ? top[i].addr + 12 : top[i].addr, ip);
+            sl_jw_str(w, "ip", ip);
+            sl_jw_u64(w, "bytes", top[i].bytes);
+            sl_jw_obj_close(w);
+        }
+        sl_jw_arr_close(w);
+    }
     sl_jw_obj_close(w);
 }
 
@@ -623,13 +714,16 @@ static void p2p_open(struct sl_jw *w, const char *protocol, const char *evidence
 }
 
 /* Close such an alert: repeats held back, the flow's P2P details, its counters. */
-static void bt_alert_close(struct sluice_engine *e, const struct sl_flow *f, uint32_t suppressed)
+static void bt_alert_close(struct sluice_engine *e, const struct sl_flow *f, uint32_t suppressed,
+                           bool with_egress)
 {
     struct sl_jw *w = &e->jw;
     if (suppressed) /* alerts.rate_limit held back this many like it since the last one */
         sl_jw_u64(w, "suppressed_before", suppressed);
     bt_object(e, f);
     sl_jw_obj_close(w);
+    if (with_egress)
+        egress_object(e, f, -1, -1, 0);
     flow_object(e, f, NULL);
     emit(e, SLUICE_EVENT_ALERT);
 }
@@ -644,7 +738,8 @@ static void bt_detail_alert(struct sluice_engine *e, const struct sl_flow *f,
     header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
     alert_object(w, sid, msg, 3);
     p2p_open(w, "bittorrent", evidence);
-    bt_alert_close(e, f, suppressed);
+    /* Seeding is an upload: the same story as the egress alerts about its host. */
+    bt_alert_close(e, f, suppressed, sid == SL_SID_BT_SEEDING);
 }
 
 void sl_event_bt_handshake(struct sluice_engine *e, const struct sl_flow *f,
@@ -686,7 +781,7 @@ void sl_event_suspicious_file(struct sluice_engine *e, const struct sl_flow *f,
     p2p_open(w, protocol, evidence);
     sl_jw_str(w, "file_verdict", why);
     untrusted(w, "file_name", "file_name_hex", name, len);
-    bt_alert_close(e, f, suppressed);
+    bt_alert_close(e, f, suppressed, false);
 }
 
 void sl_event_overshare(struct sluice_engine *e, const struct sl_flow *f,
@@ -701,7 +796,7 @@ void sl_event_overshare(struct sluice_engine *e, const struct sl_flow *f,
                  "SLUICE P2P internal host sharing too much (over-shared folder)", 2);
     p2p_open(w, protocol, evidence);
     sl_jw_u64(w, count_key, count);
-    bt_alert_close(e, f, suppressed);
+    bt_alert_close(e, f, suppressed, false);
 }
 
 void sl_event_bt_dht(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
@@ -784,6 +879,7 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
         sl_jw_obj_close(w);
     }
     ndpi_object(e, f);
+    egress_object(e, f, -1, -1, 0);
     struct sl_p2p_judgement j;
     sl_p2p_judge(f, &j);
     /* Payload evidence first, then what was inferred, then nDPI's guesses. */
@@ -802,6 +898,30 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
         sl_jw_obj_close(w);
     }
     emit(e, SLUICE_EVENT_FLOW);
+}
+
+void sl_event_egress(struct sluice_engine *e, const struct sl_flow *f, const struct sl_packet *pkt,
+                     enum sl_egress_trigger kind, int window, uint64_t threshold)
+{
+    e->c.alerts++;
+    struct sl_jw *w = &e->jw;
+    header(e, "alert", pkt ? pkt->ts_us : f->last_us, f, pkt);
+    alert_object_in(w, SL_SID_EGRESS_BASE + (uint32_t)kind, egress_kinds[kind].signature,
+                    egress_kinds[kind].severity, "Attempted Information Leak");
+    egress_object(e, f, (int)kind, window, threshold);
+    ndpi_object(e, f);
+    flow_object(e, f, NULL);
+    emit(e, SLUICE_EVENT_ALERT);
+}
+
+void sl_event_flow_update(struct sluice_engine *e, const struct sl_flow *f)
+{
+    e->c.flow_updates++;
+    header(e, "flow_update", f->last_us, f, NULL);
+    flow_object(e, f, NULL);
+    ndpi_object(e, f);
+    egress_object(e, f, -1, -1, 0);
+    emit(e, SLUICE_EVENT_FLOW_UPDATE);
 }
 
 void sl_event_stats(struct sluice_engine *e)
@@ -893,7 +1013,12 @@ void sl_event_stats(struct sluice_engine *e)
                {SL_SID_BT_SEEDING, e->alerts_bt_seeding},
                {SL_SID_BT_DHT, e->alerts_bt_dht},
                {SL_SID_SUSPICIOUS_FILE, e->alerts_suspicious_file},
-               {SL_SID_OVERSHARE, e->alerts_overshare}};
+               {SL_SID_OVERSHARE, e->alerts_overshare},
+               {SL_SID_EGRESS_BASE + SL_EG_FLOW, e->alerts_egress[SL_EG_FLOW]},
+               {SL_SID_EGRESS_BASE + SL_EG_BUDGET, e->alerts_egress[SL_EG_BUDGET]},
+               {SL_SID_EGRESS_BASE + SL_EG_ASYM, e->alerts_egress[SL_EG_ASYM]},
+               {SL_SID_EGRESS_BASE + SL_EG_FANOUT, e->alerts_egress[SL_EG_FANOUT]},
+               {SL_SID_EGRESS_BASE + SL_EG_P2P, e->alerts_egress[SL_EG_P2P]}};
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
         char sid[16];
         snprintf(sid, sizeof(sid), "%u", own[i].sid);
@@ -909,6 +1034,18 @@ void sl_event_stats(struct sluice_engine *e)
     sl_jw_u64(w, "capacity", e->cfg.hosts_max);
     sl_jw_u64(w, "memcap_bytes", sl_host_table_bytes(e->hosts));
     sl_jw_u64(w, "bytes_per_host", sizeof(struct sl_host));
+    sl_jw_obj_close(w);
+
+    sl_jw_obj_open(w, "egress");
+    sl_jw_u64(w, "tracked_flows", c->egress_flows);
+    sl_jw_u64(w, "bytes_out", c->egress_bytes_out);
+    sl_jw_u64(w, "bytes_in", c->egress_bytes_in);
+    sl_jw_u64(w, "allowlisted_bytes_out", c->egress_allowed_bytes);
+    sl_jw_u64(w, "flow_updates", c->flow_updates);
+    sl_jw_obj_open(w, "alerts");
+    for (unsigned k = 0; k < SL_EG_KINDS; k++)
+        sl_jw_u64(w, egress_kinds[k].trigger, e->alerts_egress[k]);
+    sl_jw_obj_close(w);
     sl_jw_obj_close(w);
 
     sl_jw_obj_open(w, "output");

