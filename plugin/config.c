@@ -92,8 +92,8 @@ static const struct opt opts[] = {
      "Sliding windows LENGTH:BUDGET (at most 4): an internal host uploading more than BUDGET to "
      "external addresses within LENGTH raises an alert; a budget of 0 only tracks."},
     {"egress.asymmetry_ratio", T_UINT, F(egress_asym_ratio), "10", 0, 1000000,
-     "Asymmetric upload: a host's upload in a window at least this many times its download; 0: "
-     "off."},
+     "Asymmetric upload: a host's upload over the longest window at least this many times its "
+     "download; 0: off."},
     {"egress.asymmetry_min_bytes", T_SIZE, F(egress_asym_min_bytes), "200MiB", 1, 1024 * 1024 * GiB,
      "...and at least this many bytes uploaded in that window."},
     {"egress.fanout_destinations", T_UINT, F(egress_fanout), "16", 0, 24,

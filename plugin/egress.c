@@ -250,7 +250,7 @@ static void alert(struct sluice_engine *e, struct sl_flow *f, const struct sl_pa
     sl_event_egress(e, f, pkt, kind, window, threshold);
 }
 
-/* Budget, asymmetry and P2P checks of one window after the packet was counted. */
+/* After the packet was counted: the window's budget; asymmetry and P2P upload over the longest. */
 static void check_window(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
                          struct sl_host *h, unsigned i, bool longest, bool out)
 {
@@ -261,8 +261,8 @@ static void check_window(struct sluice_engine *e, struct sl_flow *f, const struc
     /* Re-arm once the window has emptied to under half of what fired it. */
     if ((eh->budget_fired & bit) && s->out < budget / 2)
         eh->budget_fired &= (uint8_t)~bit;
-    if ((eh->asym_fired & bit) && s->out < e->cfg.egress_asym_min_bytes / 2)
-        eh->asym_fired &= (uint8_t)~bit;
+    if (longest && eh->asym_fired && s->out < e->cfg.egress_asym_min_bytes / 2)
+        eh->asym_fired = 0;
     if (longest && eh->p2p_fired && s->p2p < e->cfg.egress_p2p_upload_bytes / 2)
         eh->p2p_fired = 0;
     if (!out)
@@ -271,10 +271,11 @@ static void check_window(struct sluice_engine *e, struct sl_flow *f, const struc
         eh->budget_fired |= bit;
         alert(e, f, pkt, SL_EG_BUDGET, (int)i, budget);
     }
+    /* Ratios are judged over the longest window: a short one sees only a burst. */
     uint32_t ratio = e->cfg.egress_asym_ratio;
-    if (ratio && !(eh->asym_fired & bit) && s->out >= e->cfg.egress_asym_min_bytes &&
+    if (longest && ratio && !eh->asym_fired && s->out >= e->cfg.egress_asym_min_bytes &&
         s->in <= s->out / ratio) {
-        eh->asym_fired |= bit;
+        eh->asym_fired = 1;
         alert(e, f, pkt, SL_EG_ASYM, (int)i, e->cfg.egress_asym_min_bytes);
     }
     if (longest && e->cfg.egress_p2p_upload_bytes && !eh->p2p_fired &&

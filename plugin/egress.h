@@ -51,8 +51,8 @@ struct sl_egress_host {
     uint8_t group;        /* egress.groupN: 1..4; 0 the defaults */
     uint8_t group_known;
     uint8_t ndest, last_dest;
-    uint8_t budget_fired, asym_fired; /* a bit per window: alerted, re-armed under half */
-    uint8_t fanout_fired, p2p_fired;
+    uint8_t budget_fired; /* a bit per window: alerted, re-armed under half the budget */
+    uint8_t asym_fired, fanout_fired, p2p_fired;
 };
 
 /* Window arithmetic, on its own for the unit tests. */

@@ -15,21 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BASE_TIME 1709294400ull /* 2024-03-01T12:00:00Z */
-#define MSS       1460
+#include "pcapgen.h"
 
-enum link { L_ETH, L_VLAN, L_QINQ, L_SLL, L_RAW };
+uint64_t rng_state = 0x243f6a8885a308d3ull;
 
-struct out {
-    FILE *fp;
-    enum link link;
-    uint64_t ts_us; /* time of the next packet */
-    uint16_t ipid;
-};
-
-static uint64_t rng_state = 0x243f6a8885a308d3ull;
-
-static uint32_t rng(void)
+uint32_t rng(void)
 {
     /* xorshift64*: deterministic filler bytes */
     rng_state ^= rng_state >> 12;
@@ -38,19 +28,19 @@ static uint32_t rng(void)
     return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
 }
 
-static void die(const char *what)
+void die(const char *what)
 {
     perror(what);
     exit(1);
 }
 
-static void put16(uint8_t *p, uint16_t v)
+void put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);
     p[1] = (uint8_t)v;
 }
 
-static void put32(uint8_t *p, uint32_t v)
+void put32(uint8_t *p, uint32_t v)
 {
     put16(p, (uint16_t)(v >> 16));
     put16(p + 2, (uint16_t)v);
@@ -69,7 +59,7 @@ static int linktype_of(enum link l)
     return l == L_SLL ? 113 : l == L_RAW ? 101 : 1;
 }
 
-static struct out open_out(const char *dir, const char *name, enum link link)
+struct out open_out(const char *dir, const char *name, enum link link)
 {
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -92,22 +82,27 @@ static struct out open_out(const char *dir, const char *name, enum link link)
     return o;
 }
 
-static void close_out(struct out *o)
+void close_out(struct out *o)
 {
     if (fclose(o->fp) != 0)
         die("close");
 }
 
-static void write_record(struct out *o, const uint8_t *frame, size_t len)
+void write_record_cut(struct out *o, const uint8_t *frame, size_t caplen, size_t len)
 {
     uint8_t h[16];
     le32(h, (uint32_t)(o->ts_us / 1000000));
     le32(h + 4, (uint32_t)(o->ts_us % 1000000));
-    le32(h + 8, (uint32_t)len);
+    le32(h + 8, (uint32_t)caplen);
     le32(h + 12, (uint32_t)len);
-    if (fwrite(h, 1, 16, o->fp) != 16 || fwrite(frame, 1, len, o->fp) != len)
+    if (fwrite(h, 1, 16, o->fp) != 16 || fwrite(frame, 1, caplen, o->fp) != caplen)
         die("write");
     o->ts_us += 1000; /* 1 ms between packets unless a scenario says otherwise */
+}
+
+void write_record(struct out *o, const uint8_t *frame, size_t len)
+{
+    write_record_cut(o, frame, len, len);
 }
 
 static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
@@ -126,19 +121,13 @@ static uint16_t fold(uint32_t s)
     return (uint16_t)~s;
 }
 
-/* An address: family 4 or 6, bytes in network order. */
-struct addr {
-    int family;
-    uint8_t b[16];
-};
-
-static struct addr v4(int a, int b, int c, int d)
+struct addr v4(int a, int b, int c, int d)
 {
     struct addr x = {4, {(uint8_t)a, (uint8_t)b, (uint8_t)c, (uint8_t)d}};
     return x;
 }
 
-static struct addr v6(uint16_t w0, uint16_t w1, uint16_t last)
+struct addr v6(uint16_t w0, uint16_t w1, uint16_t last)
 {
     struct addr x = {6, {0}};
     put16(x.b, w0);
@@ -152,8 +141,8 @@ static struct addr v6(uint16_t w0, uint16_t w1, uint16_t last)
  * dst with protocol `proto`, wrapped in the output's link layer.  Fills in the
  * transport checksum at `csum_off` inside l4.
  */
-static void emit_ip(struct out *o, const struct addr *src, const struct addr *dst, uint8_t proto,
-                    uint8_t *l4, size_t l4len, size_t csum_off)
+void emit_ip_cut(struct out *o, const struct addr *src, const struct addr *dst, uint8_t proto,
+                 uint8_t *l4, size_t l4cap, size_t l4len, size_t csum_off)
 {
     static uint8_t frame[70000];
     size_t n = 0;
@@ -199,7 +188,8 @@ static void emit_ip(struct out *o, const struct addr *src, const struct addr *ds
     s += proto;
     s += (uint32_t)l4len;
     put16(l4 + csum_off, 0);
-    uint16_t c = fold(sum16(l4, l4len, s));
+    /* Bytes past l4cap are zeros: they add nothing to the sum. */
+    uint16_t c = fold(sum16(l4, l4cap, s));
     if (proto == 17 && c == 0)
         c = 0xffff;
     put16(l4 + csum_off, c);
@@ -226,13 +216,18 @@ static void emit_ip(struct out *o, const struct addr *src, const struct addr *ds
         put16(ip + 10, fold(sum16(ip, 20, 0)));
         n += 20;
     }
-    memcpy(frame + n, l4, l4len);
-    n += l4len;
-    write_record(o, frame, n);
+    memcpy(frame + n, l4, l4cap);
+    write_record_cut(o, frame, n + l4cap, n + l4len);
 }
 
-static void udp(struct out *o, const struct addr *src, uint16_t sport, const struct addr *dst,
-                uint16_t dport, const void *payload, size_t len)
+void emit_ip(struct out *o, const struct addr *src, const struct addr *dst, uint8_t proto,
+             uint8_t *l4, size_t l4len, size_t csum_off)
+{
+    emit_ip_cut(o, src, dst, proto, l4, l4len, l4len, csum_off);
+}
+
+void udp(struct out *o, const struct addr *src, uint16_t sport, const struct addr *dst,
+         uint16_t dport, const void *payload, size_t len)
 {
     static uint8_t l4[70000];
     put16(l4, sport);
@@ -244,21 +239,7 @@ static void udp(struct out *o, const struct addr *src, uint16_t sport, const str
 
 /* ---- TCP conversations ---- */
 
-struct conv {
-    struct out *o;
-    struct addr c, s; /* client, server */
-    uint16_t cport, sport;
-    uint32_t seq[2]; /* next sequence number: [0] client, [1] server */
-};
-
-#define F_FIN 0x01
-#define F_SYN 0x02
-#define F_RST 0x04
-#define F_PSH 0x08
-#define F_ACK 0x10
-
-static void tcp_seg(struct conv *cv, int from_server, uint8_t flags, const uint8_t *data,
-                    size_t len)
+void tcp_seg(struct conv *cv, int from_server, uint8_t flags, const uint8_t *data, size_t len)
 {
     static uint8_t l4[70000];
     memset(l4, 0, 20);
@@ -276,8 +257,7 @@ static void tcp_seg(struct conv *cv, int from_server, uint8_t flags, const uint8
     cv->seq[from_server] += (uint32_t)len + ((flags & (F_SYN | F_FIN)) ? 1 : 0);
 }
 
-static struct conv tcp_open(struct out *o, struct addr c, uint16_t cport, struct addr s,
-                            uint16_t sport)
+struct conv tcp_open(struct out *o, struct addr c, uint16_t cport, struct addr s, uint16_t sport)
 {
     struct conv cv = {o, c, s, cport, sport, {1000000u + cport, 2000000u + sport}};
     tcp_seg(&cv, 0, F_SYN, NULL, 0);
@@ -287,7 +267,7 @@ static struct conv tcp_open(struct out *o, struct addr c, uint16_t cport, struct
 }
 
 /* Send `len` bytes from one side in MSS segments, each acknowledged. */
-static void tcp_send(struct conv *cv, int from_server, const uint8_t *data, size_t len)
+void tcp_send(struct conv *cv, int from_server, const uint8_t *data, size_t len)
 {
     while (len > 0) {
         size_t n = len > MSS ? MSS : len;
@@ -298,7 +278,7 @@ static void tcp_send(struct conv *cv, int from_server, const uint8_t *data, size
     }
 }
 
-static void tcp_close(struct conv *cv)
+void tcp_close(struct conv *cv)
 {
     tcp_seg(cv, 0, F_FIN | F_ACK, NULL, 0);
     tcp_seg(cv, 1, F_FIN | F_ACK, NULL, 0);
@@ -308,7 +288,7 @@ static void tcp_close(struct conv *cv)
 /* ---- BitTorrent ---- */
 
 /* Append a peer-wire message: length, id, body. */
-static size_t bt_msg(uint8_t *out, uint8_t id, const void *body, size_t blen)
+size_t bt_msg(uint8_t *out, uint8_t id, const void *body, size_t blen)
 {
     put32(out, (uint32_t)(1 + blen));
     out[4] = id;
@@ -317,7 +297,7 @@ static size_t bt_msg(uint8_t *out, uint8_t id, const void *body, size_t blen)
     return 5 + blen;
 }
 
-static size_t bt_handshake(uint8_t *out, const uint8_t info_hash[20], const uint8_t peer_id[20])
+size_t bt_handshake(uint8_t *out, const uint8_t info_hash[20], const uint8_t peer_id[20])
 {
     out[0] = 19;
     memcpy(out + 1, "BitTorrent protocol", 19);
@@ -392,7 +372,7 @@ static void bt_conversation(struct out *o, struct addr c, uint16_t cport, struct
     tcp_close(&cv);
 }
 
-static void fill_hash(uint8_t h[20], uint8_t first)
+void fill_hash(uint8_t h[20], uint8_t first)
 {
     for (int i = 0; i < 20; i++)
         h[i] = (uint8_t)(first + i);
@@ -969,5 +949,6 @@ int main(int argc, char **argv)
     gen_overshare(dir);
     gen_encrypted(dir);
     gen_downloads(dir);
+    gen_egress(dir);
     return 0;
 }
