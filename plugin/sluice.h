@@ -59,7 +59,7 @@ int sluice_config_set(sluice_config *cfg, const char *assignment, sluice_error *
 #define SLUICE_EVENT_ALERT 0x1u
 #define SLUICE_EVENT_FLOW  0x2u
 #define SLUICE_EVENT_STATS 0x4u
-/* A long flow's running counters (event_type "flow_update"), every egress.flow_update_interval. */
+/* A long flow's running counters (event_type "flow_update"), every flow.update_interval. */
 #define SLUICE_EVENT_FLOW_UPDATE 0x8u
 #define SLUICE_EVENT_ALL         0xfu
 
