@@ -111,6 +111,18 @@ void sluice_engine_set_source(sluice_engine *e, const char *pcap_filename)
         snprintf(e->pcap_filename, sizeof(e->pcap_filename), "%s", pcap_filename);
 }
 
+void sluice_engine_set_source_packet(sluice_engine *e, const char *pcap_filename, uint64_t pcap_cnt)
+{
+    if (!pcap_filename || !pcap_cnt) {
+        sluice_engine_set_source(e, NULL);
+        return;
+    }
+    if (!e->have_source || strncmp(e->pcap_filename, pcap_filename, sizeof(e->pcap_filename)))
+        snprintf(e->pcap_filename, sizeof(e->pcap_filename), "%s", pcap_filename);
+    e->have_source = true;
+    e->pcap_cnt = pcap_cnt - 1;
+}
+
 static enum sl_flow_class class_of(const struct sl_flow *f)
 {
     switch (f->key.proto) {
