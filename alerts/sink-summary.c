@@ -166,7 +166,7 @@ static int summary_write(void *ctx, unsigned type, const char *line, size_t len)
     struct summary *s = ctx;
     if (type != SLUICE_EVENT_ALERT && type != SLUICE_EVENT_FLOW)
         return 0;
-    json_t *ev = json_loadb(line, len, 0, NULL);
+    json_t *ev = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
     if (!ev) {
         s->parse_errors++;
         return 0;
