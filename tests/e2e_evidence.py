@@ -3,7 +3,8 @@
 holding the packet the alert was raised at and, for handshake alerts, the
 BitTorrent handshake with the alert's info_hash (as tshark dissects it).
 The caps (evidence.max_bytes, evidence.max_flows) hold and are counted.
-Usage: e2e_evidence.py SLUICE TSHARK WORKDIR CAPTURE...
+SCAN is a capture of many short flows, to run the rings out.
+Usage: e2e_evidence.py SLUICE TSHARK WORKDIR SCAN CAPTURE...
 """
 import json
 import os
@@ -100,7 +101,7 @@ def check_capture(sluice, tshark, cap, work, errors):
     return handshakes
 
 
-def check_caps(sluice, cap, work, errors):
+def check_caps(sluice, cap, scan, work, errors):
     base = os.path.basename(cap)
     out = os.path.join(work, base + "-cap")
     events = run(sluice, cap, out, "evidence.max_bytes=3000")
@@ -114,23 +115,28 @@ def check_caps(sluice, cap, work, errors):
             errors.append("%s: alert names %s, not written" % (base, a["evidence"]["pcap"]))
     print("ok: %s with evidence.max_bytes=3000: %d bytes written, %d packets refused"
           % (base, on_disk, st["disk_cap_reached"]))
+    base = os.path.basename(scan)
     out = os.path.join(work, base + "-rings")
-    events = run(sluice, cap, out, "evidence.max_flows=16", "evidence.ring_packets=4")
+    events = run(sluice, scan, out, "evidence.max_flows=16", "evidence.ring_packets=4")
     st = [e for e in events if e["event_type"] == "stats"][-1]["stats"]["evidence"]
-    print("ok: %s with evidence.max_flows=16: ring_full %d, capacity %d" % (base, st["ring_full"], st["ring_capacity"]))
+    flows = sum(1 for e in events if e["event_type"] == "flow")
+    print("ok: %s (%d flows) with evidence.max_flows=16: ring_full %d, capacity %d, in use at the end %d"
+          % (base, flows, st["ring_full"], st["ring_capacity"], st["rings_in_use"]))
+    if st["rings_in_use"] != 0:
+        errors.append("%s: rings still in use at the end" % base)
     return st["ring_full"]
 
 
 def main():
-    sluice, tshark, work = sys.argv[1:4]
+    sluice, tshark, work, scan = sys.argv[1:5]
     errors, handshakes = [], 0
-    for cap in sys.argv[4:]:
+    for cap in sys.argv[5:]:
         handshakes += check_capture(sluice, tshark, cap, work, errors)
     if handshakes == 0:
         errors.append("no handshake alert was checked")
-    full = check_caps(sluice, sys.argv[-1], work, errors)
+    full = check_caps(sluice, sys.argv[-1], scan, work, errors)
     if full == 0:
-        errors.append("%s: 16 rings never ran out" % sys.argv[-1])
+        errors.append("%s: 16 rings never ran out" % scan)
     if errors:
         print("\n".join("FAIL: " + e for e in errors))
         sys.exit(1)

@@ -11,4 +11,5 @@ if [ -n "${SLUICE_REAL_PCAPS:-}" ] && [ -d "$SLUICE_REAL_PCAPS" ]; then
     set -- "$@" "$SLUICE_REAL_PCAPS/ndpi-bittorrent_transmission.pcapng" \
         "$SLUICE_REAL_PCAPS/ndpi-bittorrent.pcap"
 fi
-exec "$PYTHON3" "$top_srcdir/tests/e2e_evidence.py" "$SLUICE" "$TSHARK" "$TMPD" "$@"
+exec "$PYTHON3" "$top_srcdir/tests/e2e_evidence.py" "$SLUICE" "$TSHARK" "$TMPD" \
+    "$top_srcdir/pcaps/udp-scan.pcap" "$@"
