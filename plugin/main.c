@@ -440,8 +440,9 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
+    /* Registered even with -q, so the stats event (which lists the sinks) is the same either way. */
     void *summary = NULL;
-    if (!o.quiet && (summary = sl_sink_summary_new(&cfg.home_nets)) &&
+    if ((summary = sl_sink_summary_new(&cfg.home_nets)) &&
         sluice_engine_add_sink(eng, &sl_sink_summary_ops, summary,
                                SLUICE_EVENT_ALERT | SLUICE_EVENT_FLOW, &err) != 0)
         summary = NULL; /* no room for it: the short summary line still comes */
@@ -459,7 +460,7 @@ int main(int argc, char **argv)
                 (unsigned long long)st.packets, (unsigned long long)st.flows_created,
                 (unsigned long long)st.alerts, (unsigned long long)st.events,
                 (unsigned long long)st.events_undelivered, (unsigned long long)st.decode_failed);
-    if (summary)
+    if (summary && !o.quiet)
         sl_sink_summary_print(summary, &st, stderr);
     if (st.events_undelivered)
         status = status ? status : 2;
