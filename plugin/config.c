@@ -145,6 +145,18 @@ static const struct opt opts[] = {
      "Write low-severity P2P indicator alerts (hostname, SNI, port guesses)."},
     {"stats.interval", T_DURATION, F(stats_interval), "0", 0, 86400,
      "Seconds of packet time between stats events; 0: one at the end of a replay."},
+    {"evidence.enabled", T_BOOL, F(evidence_enabled), "true", 0, 0,
+     "Write the packets of every alert's flow to LOGDIR/evidence/<flow_id>.pcap."},
+    {"evidence.ring_packets", T_UINT, F(evidence_ring_packets), "8", 1, 256,
+     "A young flow's last packets kept for its evidence pcap (the packets that led to an alert)."},
+    {"evidence.snaplen", T_UINT, F(evidence_snaplen), "256", 64, 65535,
+     "Bytes kept of each evidence packet (from the link layer on)."},
+    {"evidence.packets_after", T_UINT, F(evidence_packets_after), "64", 0, 1000000,
+     "Packets of the flow written after each alert."},
+    {"evidence.max_bytes", T_SIZE, F(evidence_max_bytes), "256MiB", 0, 1024 * GiB,
+     "Total size of the evidence pcaps of a run; packets past it are counted, not written."},
+    {"evidence.max_flows", T_UINT, F(evidence_max_flows), "4096", 16, 65535,
+     "Flows with an evidence ring at once (about 2.2 KiB each at the defaults)."},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

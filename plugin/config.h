@@ -95,6 +95,13 @@ struct sluice_config {
     struct sl_egress_group egress_group[SL_EGRESS_GROUPS]; /* egress.group1..4 */
     uint32_t flow_update_interval; /* flow.update_interval: seconds between flow_update events */
     uint32_t stats_interval; /* stats.interval: seconds between stats events; 0 = at end only */
+
+    bool evidence_enabled;           /* evidence.enabled: pcaps of alerting flows in LOGDIR/evidence */
+    uint32_t evidence_ring_packets;  /* evidence.ring_packets: young flow packets kept */
+    uint32_t evidence_snaplen;       /* evidence.snaplen: bytes kept per packet */
+    uint32_t evidence_packets_after; /* evidence.packets_after: packets written after an alert */
+    uint64_t evidence_max_bytes;     /* evidence.max_bytes: all evidence files together */
+    uint32_t evidence_max_flows;     /* evidence.max_flows: rings at once */
 };
 
 /* Fill `cfg` with every default. */

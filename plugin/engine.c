@@ -76,6 +76,13 @@ sluice_engine *sluice_engine_new(const sluice_config *cfg, uint64_t run_id, slui
         free(e);
         return NULL;
     }
+    if (cfg->evidence_enabled && !(e->ev = sl_evidence_new(cfg, err))) {
+        sl_host_table_free(e->hosts);
+        sl_classifier_free(e->cls);
+        sl_flow_table_free(e->flows);
+        free(e);
+        return NULL;
+    }
     e->timeout_us[SL_FC_TCP_NEW] = cfg->timeout_tcp_new * US_PER_SEC;
     e->timeout_us[SL_FC_TCP_EST] = cfg->timeout_tcp_est * US_PER_SEC;
     e->timeout_us[SL_FC_TCP_CLOSED] = cfg->timeout_tcp_closed * US_PER_SEC;
@@ -109,6 +116,18 @@ void sluice_engine_set_source(sluice_engine *e, const char *pcap_filename)
     e->pcap_cnt = 0;
     if (pcap_filename)
         snprintf(e->pcap_filename, sizeof(e->pcap_filename), "%s", pcap_filename);
+}
+
+void sluice_engine_set_source_packet(sluice_engine *e, const char *pcap_filename, uint64_t pcap_cnt)
+{
+    if (!pcap_filename || !pcap_cnt) {
+        sluice_engine_set_source(e, NULL);
+        return;
+    }
+    if (!e->have_source || strncmp(e->pcap_filename, pcap_filename, sizeof(e->pcap_filename)))
+        snprintf(e->pcap_filename, sizeof(e->pcap_filename), "%s", pcap_filename);
+    e->have_source = true;
+    e->pcap_cnt = pcap_cnt - 1;
 }
 
 static enum sl_flow_class class_of(const struct sl_flow *f)
@@ -227,6 +246,8 @@ static void end_flow(struct sluice_engine *e, struct sl_flow *f, enum sl_end_rea
     if (sl_dissect_bt_handshake(f) && !(f->flags & SL_FF_BT_REPORTED))
         bt_handshake_alert(e, f, NULL);
     sl_event_flow(e, f, why);
+    if (e->ev)
+        sl_evidence_flow_end(e->ev, f);
     sl_dissect_end(&e->dissect, f);
     e->c.flows_ended++;
     if (why == SL_END_FORCED)
@@ -588,6 +609,8 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
             f->flags |= SL_FF_RST;
     }
     sl_flow_touch(e->flows, f, class_of(f));
+    if (e->ev)
+        sl_evidence_packet(e->ev, f, &pkt);
 
     if (pkt.payload_len && (pkt.l4proto == 6 || pkt.l4proto == 17))
         dissect(e, f, &pkt, dir);
@@ -665,6 +688,7 @@ void sluice_engine_free(sluice_engine *e)
         sl_dissect_end(&e->dissect, f);
         sl_flow_remove(e->flows, f);
     }
+    sl_evidence_free(e->ev);
     sl_dissect_pool_free(&e->dissect);
     sl_host_table_free(e->hosts);
     sl_classifier_free(e->cls);

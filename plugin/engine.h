@@ -10,6 +10,7 @@
 #include "decode.h"
 #include "egress.h"
 #include "dissect.h"
+#include "evidence.h"
 #include "flow.h"
 #include "hosts.h"
 #include "jw.h"
@@ -63,6 +64,7 @@ struct sluice_engine {
     struct sl_classifier *cls;
     struct sl_dissect_pool dissect;
     struct sl_host_table *hosts;
+    struct sl_evidence *ev; /* evidence pcaps; NULL when evidence.enabled is false */
     struct sl_sink sinks[SL_MAX_SINKS];
     unsigned nsinks;
     struct sl_jw jw;

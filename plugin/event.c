@@ -187,6 +187,13 @@ static void header(struct sluice_engine *e, const char *type, int64_t ts_us,
     }
     if (pkt && pkt->pcap_cnt && e->have_source)
         sl_jw_strn(w, "pcap_filename", (const uint8_t *)e->pcap_filename, strlen(e->pcap_filename));
+    /* An alert's flow goes to its evidence pcap from here on: the alert names the file. */
+    if (f && e->ev && !strcmp(type, "alert") &&
+        sl_evidence_alert(e->ev, (struct sl_flow *)f, pkt, buf, sizeof(buf))) {
+        sl_jw_obj_open(w, "evidence");
+        sl_jw_str(w, "pcap", buf);
+        sl_jw_obj_close(w);
+    }
     sl_jw_strn(w, "host", (const uint8_t *)e->cfg.sensor_name, strlen(e->cfg.sensor_name));
     snprintf(buf, sizeof(buf), "%016" PRIx64 "-%" PRIu64, e->run_id, ++e->event_seq);
     sl_jw_str(w, "event_id", buf);
@@ -1047,6 +1054,22 @@ void sl_event_stats(struct sluice_engine *e)
         sl_jw_u64(w, egress_kinds[k].trigger, e->alerts_egress[k]);
     sl_jw_obj_close(w);
     sl_jw_obj_close(w);
+    if (e->ev) {
+        struct sl_evidence_stats es;
+        sl_evidence_stats(e->ev, &es);
+        sl_jw_obj_open(w, "evidence");
+        sl_jw_u64(w, "files", es.files);
+        sl_jw_u64(w, "packets", es.packets);
+        sl_jw_u64(w, "bytes", es.bytes);
+        sl_jw_u64(w, "ring_full", es.ring_full);
+        sl_jw_u64(w, "disk_cap_reached", es.disk_cap_reached);
+        sl_jw_u64(w, "linktype_mixed", es.linktype_mixed);
+        sl_jw_u64(w, "write_errors", es.write_errors);
+        sl_jw_u64(w, "rings_in_use", es.rings_in_use);
+        sl_jw_u64(w, "ring_capacity", es.ring_capacity);
+        sl_jw_u64(w, "bytes_per_ring", es.bytes_per_ring);
+        sl_jw_obj_close(w);
+    }
 
     sl_jw_obj_open(w, "output");
     sl_jw_u64(w, "events", c->events + 1); /* this one included */

@@ -57,6 +57,7 @@ enum {
     SL_FF_DHT_REPORTED = 1u << 17,     /* the DHT lookup alert was written */
     SL_FF_META_CHECKED = 1u << 18,     /* the torrent's file names were checked */
     SL_FF_SERVED_NOTED = 1u << 19,     /* its torrent was counted as served by its host */
+    SL_FF_EVIDENCE_FILE = 1u << 20,    /* its evidence pcap was created in this run */
 };
 
 struct sl_ndpi_slot;
@@ -79,6 +80,7 @@ struct sl_flow {
     uint8_t egress;          /* egress.c's view of the flow (its EG_* bits) */
     uint8_t egress_fired;    /* flow upload alerts written: the threshold, then its doublings */
     uint32_t host_hint;      /* where its internal host was in the host table (hosts.h) */
+    uint16_t evidence;       /* its evidence ring slot + 1 (evidence.c), 0: none */
     int64_t first_us, last_us;
     uint64_t pkts[2], bytes[2], payload[2]; /* [0] toserver, [1] toclient; bytes are IP bytes */
     uint64_t flow_id;

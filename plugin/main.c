@@ -14,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capfile.h"
 #include "config.h"
 #include "decode.h"
+#include "merge.h"
+#include "progress.h"
 #include "sink-file.h"
+#include "sink-summary.h"
 #include "sluice.h"
 
 #define MAX_INPUTS 4096
@@ -47,14 +51,15 @@ static void usage(FILE *out)
                  "Detect P2P sessions in captures and write EVE JSON events.\n"
                  "\n"
                  "  -r, --read PATH        read a capture file (pcap or pcapng), or every capture\n"
-                 "                         in a directory (sorted by name); repeatable\n"
+                 "                         in a directory; repeatable.  All are read as one\n"
+                 "                         stream in packet-time order\n"
                  "  -l, --log-dir DIR      write eve.json into DIR (default: log.dir, \".\")\n"
                  "  -c, --config FILE      load a JSON config (see etc/sluice.json)\n"
                  "      --set KEY=VALUE    override one option, e.g. --set flow.timeout.udp=30s;\n"
                  "                         repeatable, applied after -c in order\n"
                  "      --test-config      check the config and options, then exit\n"
                  "      --help-config      list every option with its type, default and range\n"
-                 "  -q, --quiet            no summary on standard error\n"
+                 "  -q, --quiet            no progress line or summary on standard error\n"
                  "  -v, --verbose          say what is read\n"
                  "  -V, --version          print the version\n"
                  "  -h, --help             this help\n"
@@ -331,39 +336,63 @@ static int open_outputs(sluice_engine *eng, const struct sluice_config *cfg)
     return 0;
 }
 
-/* Replay one file.  0 read to the end, -1 cut short by an error (message printed). */
-static int replay_file(sluice_engine *eng, const char *path, const struct options *o)
+/* Captures open at once in a merged replay (rotated files overlap by a few packets). */
+#define MAX_OPEN_CAPTURES 64
+
+/*
+ * Replay every file as one stream in packet-time order (merge.h).  0 read to
+ * the end, -1 some input was cut short by an error (message printed).
+ */
+static int replay(sluice_engine *eng, const struct file_list *files, const struct options *o)
 {
     char err[512];
-    struct sl_capfile *f = sl_capfile_open(path, err, sizeof(err));
-    if (!f) {
+    struct sl_merge *m = sl_merge_new(files->path, files->n, MAX_OPEN_CAPTURES, err, sizeof(err));
+    if (!m) {
         fprintf(stderr, "sluice: %s\n", err);
         return -1;
     }
-    if (o->verbose)
-        fprintf(stderr, "sluice: reading %s (%s)\n", path, sl_capfile_format(f));
-    sluice_engine_set_source(eng, path);
-    struct sl_capfile_pkt p;
+    struct sl_progress pg;
+    sl_progress_init(&pg, stderr, !o->quiet && isatty(STDERR_FILENO), sl_merge_total_bytes(m));
+    int rc = 0;
+    unsigned source = UINT32_MAX;
+    struct sl_merge_pkt mp;
     int r;
-    while (!stop_requested && (r = sl_capfile_next(f, &p)) == 1) {
+    while (!stop_requested && (r = sl_merge_next(m, &mp)) != SL_MERGE_END) {
+        if (r != SL_MERGE_PACKET) {
+            sl_progress_clear(&pg);
+            if (r == SL_MERGE_ERROR) {
+                fprintf(stderr, "sluice: %s\n", sl_merge_message(m));
+                rc = -1;
+            } else if (r == SL_MERGE_CUT && !o->quiet) {
+                fprintf(stderr, "sluice: warning: %s: last packet cut short (file truncated)\n",
+                        sl_merge_message(m));
+            } else if (r == SL_MERGE_OPENED && o->verbose) {
+                fprintf(stderr, "sluice: reading %s\n", sl_merge_message(m));
+            }
+            continue;
+        }
+        if (mp.file != source) {
+            sluice_engine_set_source_packet(eng, mp.path, mp.cnt);
+            source = mp.file;
+        }
         sluice_packet sp = {
-            .ts_sec = p.ts_sec,
-            .ts_usec = p.ts_usec,
-            .linktype = p.linktype,
-            .data = p.data,
-            .caplen = p.caplen,
-            .wirelen = p.wirelen,
+            .ts_sec = mp.p.ts_sec,
+            .ts_usec = mp.p.ts_usec,
+            .linktype = mp.p.linktype,
+            .data = mp.p.data,
+            .caplen = mp.p.caplen,
+            .wirelen = mp.p.wirelen,
         };
         sluice_engine_packet(eng, &sp);
+        if (sl_progress_due(&pg))
+            sl_progress_draw(&pg, sl_merge_bytes_read(m), sl_merge_packets(m));
     }
-    int rc = 0;
-    if (!stop_requested && r < 0) {
-        fprintf(stderr, "sluice: %s\n", sl_capfile_error(f));
-        rc = -1;
-    } else if (sl_capfile_truncated(f) && !o->quiet) {
-        fprintf(stderr, "sluice: warning: %s: last packet cut short (file truncated)\n", path);
-    }
-    sl_capfile_close(f);
+    sl_progress_finish(&pg, sl_merge_bytes_read(m), sl_merge_packets(m));
+    if (sl_merge_late_files(m) && !o->quiet)
+        fprintf(stderr,
+                "sluice: warning: %u captures were read late: more than %d overlapped in time\n",
+                sl_merge_late_files(m), MAX_OPEN_CAPTURES);
+    sl_merge_free(m);
     return rc;
 }
 
@@ -411,10 +440,14 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    int status = 0;
-    for (unsigned i = 0; i < files.n && !stop_requested; i++)
-        if (replay_file(eng, files.path[i], &o) != 0)
-            status = 2;
+    /* Registered even with -q, so the stats event (which lists the sinks) is the same either way. */
+    void *summary = NULL;
+    if ((summary = sl_sink_summary_new(&cfg.home_nets)) &&
+        sluice_engine_add_sink(eng, &sl_sink_summary_ops, summary,
+                               SLUICE_EVENT_ALERT | SLUICE_EVENT_FLOW, &err) != 0)
+        summary = NULL; /* no room for it: the short summary line still comes */
+
+    int status = replay(eng, &files, &o) != 0 ? 2 : 0;
 
     sluice_engine_flush(eng);
     sluice_engine_write_stats(eng);
@@ -427,6 +460,8 @@ int main(int argc, char **argv)
                 (unsigned long long)st.packets, (unsigned long long)st.flows_created,
                 (unsigned long long)st.alerts, (unsigned long long)st.events,
                 (unsigned long long)st.events_undelivered, (unsigned long long)st.decode_failed);
+    if (summary && !o.quiet)
+        sl_sink_summary_print(summary, &st, stderr);
     if (st.events_undelivered)
         status = status ? status : 2;
     sluice_engine_free(eng);

@@ -116,6 +116,15 @@ typedef struct sluice_packet {
 void sluice_engine_set_source(sluice_engine *eng, const char *pcap_filename);
 
 /*
+ * The same for a merged replay (several captures interleaved by time): the
+ * next packet is packet number `pcap_cnt` (from 1) of `pcap_filename`, and the
+ * packets after it count on from there until the next call.  Call it when the
+ * source changes; the name is copied only when it differs from the current one.
+ */
+void sluice_engine_set_source_packet(sluice_engine *eng, const char *pcap_filename,
+                                     uint64_t pcap_cnt);
+
+/*
  * Process one packet.  Never fails: what cannot be decoded is counted by
  * reason in stats.  Time is the packet's; a packet older than the newest seen
  * is processed but does not move the engine's clock back.

@@ -76,7 +76,9 @@ int main(void)
         return 1;
     }
     printf("embed: refused as expected: %s\n", sluice_error_format(&err, msg, sizeof(msg)));
-    if (sluice_config_set(cfg, "sensor.name=embedded", &err) != 0) {
+    /* No evidence pcaps: this host has no log directory of its own. */
+    if (sluice_config_set(cfg, "sensor.name=embedded", &err) != 0 ||
+        sluice_config_set(cfg, "evidence.enabled=false", &err) != 0) {
         fprintf(stderr, "embed: %s\n", sluice_error_format(&err, msg, sizeof(msg)));
         return 1;
     }

@@ -37,6 +37,7 @@ void setup(void)
 {
     sl_config_defaults(&cfg);
     snprintf(cfg.sensor_name, sizeof(cfg.sensor_name), "test-sensor");
+    cfg.evidence_enabled = false; /* evidence pcaps have their own tests */
     sink.events = json_array();
 }
 
