@@ -36,7 +36,7 @@ static void catch_close(void *ctx)
     (void)ctx; /* the test owns and frees it */
 }
 
-static const sluice_sink_ops catch_ops = {"catch", catch_write, NULL, NULL, catch_close};
+static const sluice_sink_ops catch_ops = {"catch", catch_write, NULL, NULL, catch_close, NULL};
 
 static struct sluice_config cfg;
 static struct catch_sink sink;
