@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include <hiredis.h>
@@ -71,6 +72,7 @@ struct redis_sink {
     char *ring;
     uint64_t cap, wpos, rpos;
     bool waiting, stopping;
+    uint64_t queued_at_wait; /* `queued` when the thread went to sleep */
     int64_t deadline_ms;
     uint64_t queued, delivered, spooled, dropped, errors, spool_bytes;
     uint64_t dropped_queue; /* of `dropped`: the ring was full */
@@ -83,12 +85,15 @@ struct redis_sink {
     redisContext *rc;
     struct sl_spool *spool;
     struct item *items;
+    struct iovec *iov; /* spooling a batch */
     int64_t backoff_ms, next_try_ms;
     char logged[256]; /* the error last written to stderr ("" after a success) */
     bool spool_full;  /* a spool-full episode is under way (logged once) */
     uint64_t queue_drops_logged;
 };
 
+/* The longest an event waits in the queue before the thread looks. */
+#define WAIT_MS        50
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 
@@ -326,26 +331,24 @@ static void release_queue(struct redis_sink *s, uint64_t end, unsigned delivered
 
 static void spool_items(struct redis_sink *s, unsigned from, unsigned n)
 {
-    uint64_t ok = 0, lost = 0;
+    if (from >= n)
+        return;
     for (unsigned i = from; i < n; i++) {
-        char why[300];
-        int r = sl_spool_append(s->spool, s->items[i].line, s->items[i].len, why, sizeof(why));
-        if (r == 0) {
-            ok++;
-            continue;
-        }
-        lost++;
-        if (!s->spool_full) {
-            s->spool_full = true;
-            if (r > 0)
-                snprintf(why, sizeof(why), "spool %.200s is full (redis.spool_max)", s->spool_dir);
-            fprintf(stderr,
-                    "sluice: redis %s: %s: dropping events (counted in stats) until it "
-                    "has room\n",
-                    s->where, why);
-        }
+        s->iov[i - from].iov_base = (void *)s->items[i].line;
+        s->iov[i - from].iov_len = s->items[i].len;
     }
-    if (ok && s->spool_full && !lost) {
+    char why[300];
+    unsigned ok = 0;
+    int r = sl_spool_append_lines(s->spool, s->iov, n - from, &ok, why, sizeof(why));
+    uint64_t lost = n - from - ok;
+    if (lost && !s->spool_full) {
+        s->spool_full = true;
+        if (r > 0)
+            snprintf(why, sizeof(why), "spool %.200s is full (redis.spool_max)", s->spool_dir);
+        fprintf(stderr,
+                "sluice: redis %s: %s: dropping events (counted in stats) until it has room\n",
+                s->where, why);
+    } else if (!lost && s->spool_full) {
         s->spool_full = false;
         fprintf(stderr, "sluice: redis %s: spool has room again\n", s->where);
     }
@@ -405,12 +408,13 @@ static bool spool_to_redis(struct redis_sink *s)
 static void wait_for_work(struct redis_sink *s, int64_t until_ms)
 {
     int64_t now = now_ms();
-    if (until_ms > now + 500)
-        until_ms = now + 500;
+    if (until_ms > now + WAIT_MS)
+        until_ms = now + WAIT_MS;
     struct timespec ts = {.tv_sec = until_ms / 1000, .tv_nsec = (until_ms % 1000) * 1000000};
     pthread_mutex_lock(&s->mu);
-    if (s->wpos == s->rpos && !s->stopping) {
+    if (!s->stopping) {
         s->waiting = true;
+        s->queued_at_wait = s->queued;
         pthread_cond_timedwait(&s->cv, &s->mu, &ts);
         s->waiting = false;
     }
@@ -452,7 +456,7 @@ static void *run(void *arg)
         if (stop && !used && (late || !sl_spool_pending(s->spool)))
             break;
         if (!progress) {
-            int64_t until = s->rc ? now_ms() + 500 : s->next_try_ms;
+            int64_t until = s->rc ? now_ms() + WAIT_MS : s->next_try_ms;
             if (stop && until > deadline)
                 until = deadline;
             wait_for_work(s, until);
@@ -489,7 +493,10 @@ static int redis_write(void *ctx, unsigned type, const char *line, size_t len)
     memcpy(r + 1, line, len);
     s->wpos += need;
     s->queued++;
-    if (s->waiting)
+    /* Wake the thread for a full batch (or a quarter of the ring), not for every event: it
+     * also wakes on its own every WAIT_MS, which bounds how long an event waits. */
+    if (s->waiting &&
+        (s->queued - s->queued_at_wait >= s->batch || s->wpos - s->rpos >= s->cap / 4))
         pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return 0;
@@ -526,6 +533,7 @@ static void free_sink(struct redis_sink *s)
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     free(s->items);
+    free(s->iov);
     free(s->ring);
     free(s);
 }
@@ -604,7 +612,8 @@ void *sl_sink_redis_open(const struct sluice_config *cfg, bool quiet, sluice_err
     s->cap = cfg->redis_queue_size & ~(uint64_t)7;
     s->ring = malloc(s->cap);
     s->items = calloc(s->batch, sizeof(*s->items));
-    if (!s->ring || !s->items) {
+    s->iov = calloc(s->batch, sizeof(*s->iov));
+    if (!s->ring || !s->items || !s->iov) {
         snprintf(err->text, sizeof(err->text), "redis: out of memory for a %llu-byte queue",
                  (unsigned long long)s->cap);
         free_sink(s);

@@ -270,6 +270,73 @@ int sl_spool_append(struct sl_spool *sp, const char *line, size_t len, char *why
     return 0;
 }
 
+/* Write iov[0..n) (whole lines) to the segment; on failure cut the segment back. */
+static int write_all(struct sl_spool *sp, struct iovec *iov, int n, uint64_t bytes, char *why,
+                     size_t whylen)
+{
+    uint64_t left = bytes;
+    while (left > 0) {
+        ssize_t w = writev(sp->wfd, iov, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            snprintf(why, whylen, "%s: cannot write to the spool: %s", sp->dir,
+                     strerror(w < 0 ? errno : ENOSPC));
+            if (left < bytes && ftruncate(sp->wfd, (off_t)sp->last_size) != 0) {
+                /* Left as a partial line: the next open cuts it off. */
+            }
+            return -1;
+        }
+        left -= (uint64_t)w;
+        while (n > 0 && (size_t)w >= iov->iov_len) {
+            w -= (ssize_t)iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) {
+            iov->iov_base = (char *)iov->iov_base + w;
+            iov->iov_len -= (size_t)w;
+        }
+    }
+    sp->last_size += bytes;
+    sp->disk += bytes;
+    return 0;
+}
+
+int sl_spool_append_lines(struct sl_spool *sp, const struct iovec *lines, unsigned n,
+                          unsigned *written, char *why, size_t whylen)
+{
+    enum { CHUNK = 256 }; /* two iovecs a line, under IOV_MAX */
+    struct iovec iov[2 * CHUNK];
+    *written = 0;
+    while (*written < n) {
+        unsigned k = 0;
+        uint64_t bytes = 0;
+        bool full = false;
+        while (k < CHUNK && *written + k < n) {
+            uint64_t need = lines[*written + k].iov_len + 1;
+            if (sp->disk + bytes + need > sp->max) {
+                full = true;
+                break;
+            }
+            iov[2 * k] = lines[*written + k];
+            iov[2 * k + 1].iov_base = (void *)"\n";
+            iov[2 * k + 1].iov_len = 1;
+            bytes += need;
+            k++;
+        }
+        if (k > 0) {
+            if (writable_segment(sp, bytes, why, whylen) != 0 ||
+                write_all(sp, iov, (int)(2 * k), bytes, why, whylen) != 0)
+                return -1;
+            *written += k;
+        }
+        if (full)
+            return 1;
+    }
+    return 0;
+}
+
 int sl_spool_next(struct sl_spool *sp, const char **line, size_t *len)
 {
     for (;;) {

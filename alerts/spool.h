@@ -42,6 +42,16 @@ void sl_spool_close(struct sl_spool *sp);
 int sl_spool_append(struct sl_spool *sp, const char *line, size_t len, char *why, size_t whylen);
 
 /*
+ * Append `n` lines at once (each iov is one line without its newline) with
+ * as few writes as possible.  *written tells how many were appended, in
+ * order from the first; returns 0 when all were, 1 when the cap stopped it,
+ * -1 on an I/O error (`why` says what).
+ */
+struct iovec;
+int sl_spool_append_lines(struct sl_spool *sp, const struct iovec *lines, unsigned n,
+                          unsigned *written, char *why, size_t whylen);
+
+/*
  * The next unread line: 1 with the line and its length (no newline; valid until the next
  * call), 0 when everything appended has been read, -1 on an I/O error.
  * Reading moves only the read position, not the committed one.

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -184,6 +185,39 @@ START_TEST(cap_refuses)
 }
 END_TEST
 
+START_TEST(batch_append_stops_at_cap)
+{
+    struct sl_spool *sp = open_spool(64 * 1024);
+    static char lines[100][1000];
+    struct iovec iov[100];
+    for (int i = 0; i < 100; i++) {
+        memset(lines[i], 'q', sizeof(lines[i]));
+        snprintf(lines[i], sizeof(lines[i]), "%04d", i);
+        lines[i][4] = 'x';
+        iov[i].iov_base = lines[i];
+        iov[i].iov_len = sizeof(lines[i]);
+    }
+    unsigned written;
+    char why[256];
+    ck_assert_int_eq(sl_spool_append_lines(sp, iov, 10, &written, why, sizeof(why)), 0);
+    ck_assert_uint_eq(written, 10);
+    /* The rest up to the cap goes in, in order; what does not fit is left to the caller. */
+    ck_assert_int_eq(sl_spool_append_lines(sp, iov + 10, 90, &written, why, sizeof(why)), 1);
+    ck_assert_uint_eq(written, 64 * 1024 / 1001 - 10);
+    for (unsigned i = 0; i < 10 + written; i++) {
+        const char *got;
+        size_t len;
+        char want[16];
+        ck_assert_int_eq(sl_spool_next(sp, &got, &len), 1);
+        ck_assert_uint_eq(len, 1000);
+        snprintf(want, sizeof(want), "%04u", i);
+        ck_assert_int_eq(memcmp(got, want, 4), 0);
+    }
+    expect_end(sp);
+    sl_spool_close(sp);
+}
+END_TEST
+
 START_TEST(partial_line_recovered)
 {
     struct sl_spool *sp = open_spool(1 << 20);
@@ -254,6 +288,7 @@ Suite *suite_spool(void)
     tcase_add_test(tc, append_and_read_in_order);
     tcase_add_test(tc, segments_in_order);
     tcase_add_test(tc, cap_refuses);
+    tcase_add_test(tc, batch_append_stops_at_cap);
     tcase_add_test(tc, partial_line_recovered);
     tcase_add_test(tc, garbled_cursor_redelivers);
     tcase_add_test(tc, one_owner);
