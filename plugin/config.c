@@ -47,6 +47,47 @@ static const struct opt opts[] = {
      "EVE file, relative to log.dir; \"-\" is standard output."},
     {"outputs.eve.types", T_EVTYPES, F(eve_types), "all", 0, 0,
      "Event types written: any of alert, flow, flow_update, stats, or all."},
+    {"outputs.eve.rotate_size", T_SIZE, F(eve_rotate_size), "0", 0, 1024 * GiB,
+     "Rename the EVE file to FILE.<UTC time> when it would grow past this size; 0: never."},
+    {"outputs.eve.rotate_interval", T_DURATION, F(eve_rotate_interval), "0", 0, 604800,
+     "Rename the EVE file at every multiple of this much wall-clock time (UTC); 0: never."},
+    {"outputs.eve.fsync_interval", T_DURATION, F(eve_fsync_interval), "0", 0, 86400,
+     "fdatasync the EVE file at most this often (and at the end); 0: leave it to the kernel."},
+    {"redis.enabled", T_BOOL, F(redis_enabled), "false", 0, 0,
+     "Send events to Redis as well (alerts/sink-redis.c); nothing is lost while it is away."},
+    {"redis.server", T_STRING, F(redis_server), "127.0.0.1", 0, 0, "Redis host name or address."},
+    {"redis.port", T_UINT, F(redis_port), "6379", 1, 65535, "Redis TCP port."},
+    {"redis.socket", T_STRING, F(redis_socket), "", 0, 0,
+     "Redis Unix socket path; when set it is used instead of server and port."},
+    {"redis.mode", T_STRING, F(redis_mode), "list", 0, 0,
+     "list (or lpush): LPUSH; rpush: RPUSH; channel (or publish): PUBLISH; stream (or xadd): "
+     "XADD."},
+    {"redis.key", T_STRING, F(redis_key), "sluice", 0, 0, "The list key, channel or stream name."},
+    {"redis.key_per_type", T_BOOL, F(redis_key_per_type), "false", 0, 0,
+     "One key per event type: KEY:alert, KEY:flow, KEY:flow_update, KEY:stats."},
+    {"redis.username", T_STRING, F(redis_username), "", 0, 0,
+     "ACL user for AUTH (Redis 6+); empty: AUTH with the password only."},
+    {"redis.password", T_STRING, F(redis_password), "", 0, 0, "Password for AUTH; empty: no AUTH."},
+    {"redis.db", T_UINT, F(redis_db), "0", 0, 65535, "Database number (SELECT)."},
+    {"redis.types", T_EVTYPES, F(redis_types), "all", 0, 0,
+     "Event types sent: any of alert, flow, flow_update, stats, or all."},
+    {"redis.connect_timeout", T_DURATION, F(redis_connect_timeout), "2", 1, 300,
+     "Time allowed to connect (and AUTH) before trying again later."},
+    {"redis.command_timeout", T_DURATION, F(redis_command_timeout), "5", 1, 300,
+     "Time allowed for a batch's replies before the connection is dropped and retried."},
+    {"redis.stream_maxlen", T_UINT, F(redis_stream_maxlen), "100000", 1, 1ull << 40,
+     "Stream mode: XADD MAXLEN ~ this many entries."},
+    {"redis.batch", T_UINT, F(redis_batch), "256", 1, 65536,
+     "Commands sent in one pipelined batch before reading their replies."},
+    {"redis.queue_size", T_SIZE, F(redis_queue_size), "16MiB", 64 * KiB, 4 * GiB,
+     "Memory queue between the engine and the Redis thread; events beyond it are dropped "
+     "(counted)."},
+    {"redis.spool_dir", T_STRING, F(redis_spool_dir), "redis-spool", 0, 0,
+     "Spool directory for events Redis has not taken, relative to log.dir."},
+    {"redis.spool_max", T_SIZE, F(redis_spool_max), "1GiB", 64 * KiB, 1024 * GiB,
+     "Disk the spool may use; events beyond it are dropped (counted and logged)."},
+    {"redis.drain_timeout", T_DURATION, F(redis_drain_timeout), "2", 0, 3600,
+     "At exit, time allowed to deliver what is queued; the rest is spooled for the next run."},
     {"flow.memcap", T_SIZE, F(flow_memcap), "64MiB", 64 * KiB, 64 * GiB,
      "Memory for the flow table; when full the least recently seen flow is evicted."},
     {"flow.hash_size", T_UINT, F(flow_hash_size), "65536", 1024, 1u << 26,
@@ -768,6 +809,49 @@ int sl_config_validate(const struct sluice_config *cfg, sluice_error *err)
     if (cfg->eve_enabled && !cfg->eve_filename[0]) {
         seterr(err, "", 0, 0,
                "option 'outputs.eve.filename' is empty while outputs.eve.enabled is true");
+        return -1;
+    }
+    return sl_config_validate_redis(cfg, err);
+}
+
+static const char *const redis_modes[] = {"list",    "lpush",  "rpush", "channel",
+                                          "publish", "stream", "xadd"};
+
+int sl_config_redis_mode(const char *mode)
+{
+    for (size_t i = 0; i < sizeof(redis_modes) / sizeof(redis_modes[0]); i++)
+        if (!strcmp(mode, redis_modes[i]))
+            return (int)i;
+    return -1;
+}
+
+int sl_config_validate_redis(const struct sluice_config *cfg, sluice_error *err)
+{
+    if (sl_config_redis_mode(cfg->redis_mode) < 0) {
+        seterr(err, "", 0, 0,
+               "option 'redis.mode': unknown mode '%s' (expected list, lpush, rpush, channel, "
+               "publish, stream or xadd)",
+               cfg->redis_mode);
+        return -1;
+    }
+    if (!cfg->redis_enabled)
+        return 0;
+    if (!cfg->redis_key[0]) {
+        seterr(err, "", 0, 0, "option 'redis.key' is empty while redis.enabled is true");
+        return -1;
+    }
+    if (!cfg->redis_socket[0] && !cfg->redis_server[0]) {
+        seterr(err, "", 0, 0,
+               "options 'redis.server' and 'redis.socket' are both empty while redis.enabled is "
+               "true");
+        return -1;
+    }
+    if (cfg->redis_username[0] && !cfg->redis_password[0]) {
+        seterr(err, "", 0, 0, "option 'redis.username' is set but 'redis.password' is empty");
+        return -1;
+    }
+    if (!cfg->redis_spool_dir[0]) {
+        seterr(err, "", 0, 0, "option 'redis.spool_dir' is empty while redis.enabled is true");
         return -1;
     }
     return 0;

@@ -54,9 +54,33 @@ struct sluice_config {
     struct sl_cidr_list home_nets; /* home_networks */
     char log_dir[1024];            /* log.dir; -l overrides */
 
-    bool eve_enabled;        /* outputs.eve.enabled */
-    char eve_filename[1024]; /* outputs.eve.filename: relative to log.dir; "-" is stdout */
-    unsigned eve_types;      /* outputs.eve.types: SLUICE_EVENT_* mask */
+    bool eve_enabled;             /* outputs.eve.enabled */
+    char eve_filename[1024];      /* outputs.eve.filename: relative to log.dir; "-" is stdout */
+    unsigned eve_types;           /* outputs.eve.types: SLUICE_EVENT_* mask */
+    uint64_t eve_rotate_size;     /* outputs.eve.rotate_size: bytes; 0 = no size rotation */
+    uint32_t eve_rotate_interval; /* outputs.eve.rotate_interval: seconds of wall time; 0 = off */
+    uint32_t eve_fsync_interval;  /* outputs.eve.fsync_interval: seconds; 0 = never fsync */
+
+    /* redis.*: the Redis sink (alerts/sink-redis.c) */
+    bool redis_enabled;
+    char redis_server[256]; /* host name or address */
+    uint32_t redis_port;
+    char redis_socket[1024];        /* Unix socket path; when set, used instead of server:port */
+    char redis_mode[16];            /* list|lpush, rpush, channel|publish, stream|xadd */
+    char redis_key[256];            /* list key, channel or stream name */
+    bool redis_key_per_type;        /* key:alert, key:flow, ... */
+    char redis_username[128];       /* ACL user (Redis 6+); "" = AUTH with the password only */
+    char redis_password[256];       /* "" = no AUTH */
+    uint32_t redis_db;              /* SELECT this database */
+    unsigned redis_types;           /* SLUICE_EVENT_* mask */
+    uint32_t redis_connect_timeout; /* seconds */
+    uint32_t redis_command_timeout; /* seconds */
+    uint64_t redis_stream_maxlen;   /* XADD MAXLEN ~ this */
+    uint32_t redis_batch;           /* commands per pipelined batch */
+    uint64_t redis_queue_size;      /* bytes of the in-memory queue */
+    char redis_spool_dir[1024];     /* relative to log.dir */
+    uint64_t redis_spool_max;       /* bytes on disk */
+    uint32_t redis_drain_timeout;   /* seconds at shutdown to deliver what is queued */
 
     uint64_t flow_memcap;        /* flow.memcap: bytes for the flow table */
     uint32_t flow_hash_size;     /* flow.hash_size: buckets (rounded up to a power of 2) */
@@ -128,6 +152,13 @@ int sl_config_set(struct sluice_config *cfg, const char *assignment, sluice_erro
 
 /* Checks across options (e.g. memcap large enough for one flow). 0 or -1. */
 int sl_config_validate(const struct sluice_config *cfg, sluice_error *err);
+
+/* The redis.* checks (part of sl_config_validate). 0 or -1. */
+int sl_config_validate_redis(const struct sluice_config *cfg, sluice_error *err);
+
+/* Index of a redis.mode name in list, lpush, rpush, channel, publish, stream, xadd; -1 if unknown.
+ */
+int sl_config_redis_mode(const char *mode);
 
 /* Print every option: name, type, default and help, for --help-config. */
 void sl_config_print_help(FILE *out);

@@ -931,6 +931,25 @@ void sl_event_flow_update(struct sluice_engine *e, const struct sl_flow *f)
     emit(e, SLUICE_EVENT_FLOW_UPDATE);
 }
 
+/* A sink's own counters (queue, spool, connection), from its stats callback. */
+static void sink_stats_fields(struct sl_jw *w, const struct sl_sink *sk)
+{
+    sluice_sink_stats st;
+    memset(&st, 0, sizeof(st));
+    st.connected = -1;
+    sk->ops->stats(sk->ctx, &st);
+    st.last_error[sizeof(st.last_error) - 1] = '\0';
+    sl_jw_u64(w, "queued", st.queued);
+    sl_jw_u64(w, "delivered", st.delivered);
+    sl_jw_u64(w, "spooled", st.spooled);
+    sl_jw_u64(w, "spool_bytes", st.spool_bytes);
+    sl_jw_u64(w, "dropped", st.dropped);
+    sl_jw_u64(w, "errors", st.errors);
+    if (st.connected >= 0)
+        sl_jw_bool(w, "connected", st.connected != 0);
+    sl_jw_strn(w, "last_error", (const uint8_t *)st.last_error, strlen(st.last_error));
+}
+
 void sl_event_stats(struct sluice_engine *e)
 {
     struct sl_jw *w = &e->jw;
@@ -1081,6 +1100,8 @@ void sl_event_stats(struct sluice_engine *e)
         sl_jw_str(w, "name", e->sinks[i].ops->name);
         sl_jw_u64(w, "written", e->sinks[i].written);
         sl_jw_u64(w, "failed", e->sinks[i].failed);
+        if (e->sinks[i].ops->stats)
+            sink_stats_fields(w, &e->sinks[i]);
         sl_jw_obj_close(w);
     }
     sl_jw_arr_close(w);

@@ -23,6 +23,7 @@
 #include "progress.h"
 #include "sink-file.h"
 #include "sink-summary.h"
+#include "sink-redis.h"
 #include "sluice.h"
 
 #define MAX_INPUTS 4096
@@ -317,8 +318,25 @@ static uint64_t replay_run_id(const struct sluice_config *cfg, const struct file
     return h;
 }
 
-static int open_outputs(sluice_engine *eng, const struct sluice_config *cfg)
+/* The Redis sink, when redis.enabled: events to Redis through its own thread and spool. */
+static int open_redis(sluice_engine *eng, const struct sluice_config *cfg, bool quiet)
 {
+    if (!cfg->redis_enabled)
+        return 0;
+    sluice_error err;
+    memset(&err, 0, sizeof(err));
+    void *ctx = sl_sink_redis_open(cfg, quiet, &err);
+    if (!ctx || sluice_engine_add_sink(eng, &sl_sink_redis_ops, ctx, cfg->redis_types, &err) != 0) {
+        print_error(&err);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_outputs(sluice_engine *eng, const struct sluice_config *cfg, bool quiet)
+{
+    if (open_redis(eng, cfg, quiet) != 0)
+        return -1;
     if (!cfg->eve_enabled)
         return 0;
     char path[2100];
@@ -333,6 +351,8 @@ static int open_outputs(sluice_engine *eng, const struct sluice_config *cfg)
         print_error(&err);
         return -1;
     }
+    sl_sink_file_set_rotation(ctx, cfg->eve_rotate_size, cfg->eve_rotate_interval,
+                              cfg->eve_fsync_interval);
     return 0;
 }
 
@@ -428,7 +448,7 @@ int main(int argc, char **argv)
         list_free(&files);
         return 1;
     }
-    if (open_outputs(eng, &cfg) != 0) {
+    if (open_outputs(eng, &cfg, o.quiet) != 0) {
         sluice_engine_free(eng);
         list_free(&files);
         return 1;

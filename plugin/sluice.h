@@ -63,6 +63,22 @@ int sluice_config_set(sluice_config *cfg, const char *assignment, sluice_error *
 #define SLUICE_EVENT_FLOW_UPDATE 0x8u
 #define SLUICE_EVENT_ALL         0xfu
 
+/*
+ * A sink's own counters, for stats events (stats.output.sinks).  The engine
+ * zeroes the struct and sets `connected` to -1 before asking; a sink fills
+ * what applies to it.
+ */
+typedef struct sluice_sink_stats {
+    uint64_t queued;      /* events taken into the sink's memory queue */
+    uint64_t delivered;   /* written (a file) or acknowledged (a server) */
+    uint64_t spooled;     /* written to the on-disk spool while the server was away */
+    uint64_t spool_bytes; /* bytes in the spool still waiting for delivery */
+    uint64_t dropped;     /* lost: the queue or the spool was at its cap */
+    uint64_t errors;      /* failed writes, connections and error replies */
+    int connected;        /* 1 or 0 for a sink with a connection; -1 otherwise */
+    char last_error[256]; /* the latest error, "" when none */
+} sluice_sink_stats;
+
 typedef struct sluice_sink_ops {
     const char *name; /* "eve-file", "redis", ... for stats and errors */
     /*
@@ -77,6 +93,14 @@ typedef struct sluice_sink_ops {
     int (*reopen)(void *ctx);
     /* Release everything.  May be NULL. */
     void (*close)(void *ctx);
+    /*
+     * Fill `out` with the sink's counters; called on the engine's thread at
+     * stats time, possibly while write() runs on other threads.  May be NULL
+     * (the stats event then shows only the engine's written/failed counts).
+     * Added in API version 1 after the fields above: initialise a
+     * sluice_sink_ops by field name so a host built without it leaves it NULL.
+     */
+    void (*stats)(void *ctx, sluice_sink_stats *out);
 } sluice_sink_ops;
 
 /* ---- The engine ---- */

@@ -31,7 +31,7 @@ static int my_write(void *ctx, unsigned type, const char *line, size_t len)
     return 0;
 }
 
-static const sluice_sink_ops my_sink = {"embed-test", my_write, NULL, NULL, NULL};
+static const sluice_sink_ops my_sink = {"embed-test", my_write, NULL, NULL, NULL, NULL};
 
 static uint8_t frame[200];
 

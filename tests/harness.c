@@ -27,7 +27,7 @@ static void catch_close(void *ctx)
     (void)ctx; /* the test owns and frees it */
 }
 
-static const sluice_sink_ops catch_ops = {"catch", catch_write, NULL, NULL, catch_close};
+static const sluice_sink_ops catch_ops = {"catch", catch_write, NULL, NULL, catch_close, NULL};
 
 struct sluice_config cfg;
 struct catch_sink sink;

@@ -20,5 +20,6 @@ Suite *suite_bittorrent(void);
 Suite *suite_hosts(void);
 Suite *suite_egress(void);
 Suite *suite_merge(void);
+Suite *suite_spool(void);
 
 #endif

@@ -20,7 +20,7 @@ static int sink_write(void *ctx, unsigned type, const char *line, size_t len)
     return 0;
 }
 
-static const sluice_sink_ops sink = {"fuzz", sink_write, NULL, NULL, NULL};
+static const sluice_sink_ops sink = {"fuzz", sink_write, NULL, NULL, NULL, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
