@@ -331,7 +331,8 @@ static int open_outputs(sluice_engine *eng, const struct sluice_config *cfg)
     return 0;
 }
 
-/* Replay one file.  0 read to the end, -1 cut short by an error (message printed). */
+/* Replay one file.  0 read to the end, -1 cut short by an error or a truncated file
+ * (message printed). */
 static int replay_file(sluice_engine *eng, const char *path, const struct options *o)
 {
     char err[512];
@@ -360,8 +361,12 @@ static int replay_file(sluice_engine *eng, const char *path, const struct option
     if (!stop_requested && r < 0) {
         fprintf(stderr, "sluice: %s\n", sl_capfile_error(f));
         rc = -1;
-    } else if (sl_capfile_truncated(f) && !o->quiet) {
-        fprintf(stderr, "sluice: warning: %s: last packet cut short (file truncated)\n", path);
+    } else if (sl_capfile_truncated(f)) {
+        /* Not read to its end: what was read is processed, and the exit status says so. */
+        fprintf(stderr,
+                "sluice: warning: %s: offset %llu: last packet cut short (file truncated)\n", path,
+                (unsigned long long)sl_capfile_truncated_at(f));
+        rc = -1;
     }
     sl_capfile_close(f);
     return rc;
