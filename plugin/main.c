@@ -368,6 +368,15 @@ static int replay_file(sluice_engine *eng, const char *path, const struct option
                 (unsigned long long)sl_capfile_truncated_at(f));
         rc = -1;
     }
+    /* Records read past are counted and said, never dropped silently. */
+    struct sl_capfile_stats cs;
+    sl_capfile_stats(f, &cs);
+    if (cs.skipped_records || cs.caplen_clamped)
+        fprintf(stderr,
+                "sluice: warning: %s: %llu records skipped (too long, or on an undefined "
+                "interface), %llu captured lengths above the snap or wire length\n",
+                path, (unsigned long long)cs.skipped_records,
+                (unsigned long long)cs.caplen_clamped);
     sl_capfile_close(f);
     return rc;
 }
