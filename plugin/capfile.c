@@ -43,6 +43,7 @@ struct sl_capfile {
     uint64_t size, offset;
     bool ng, big_endian, nanosecond;
     bool truncated;
+    uint64_t truncated_at; /* offset of the record or block cut short */
     int first_linktype;
     uint32_t snaplen; /* classic pcap */
     struct iface *ifs;
@@ -145,6 +146,7 @@ static int next_pcap(struct sl_capfile *f, struct sl_capfile_pkt *out)
             if (f->error[0])
                 return -1;
             f->truncated = got != 0;
+            f->truncated_at = at;
             return 0;
         }
         struct sl_cur c = sl_cur_make(hdr, sizeof(hdr));
@@ -167,6 +169,7 @@ static int next_pcap(struct sl_capfile *f, struct sl_capfile_pkt *out)
             if (f->error[0])
                 return -1;
             f->truncated = true;
+            f->truncated_at = at;
             return 0;
         }
         if (incl > orig || (f->snaplen && incl > f->snaplen)) {
@@ -320,6 +323,7 @@ static int next_pcapng(struct sl_capfile *f, struct sl_capfile_pkt *out, bool un
             if (f->error[0])
                 return -1;
             f->truncated = got != 0;
+            f->truncated_at = at;
             return 0;
         }
         struct sl_cur c = sl_cur_make(hdr, sizeof(hdr));
@@ -332,6 +336,7 @@ static int next_pcapng(struct sl_capfile *f, struct sl_capfile_pkt *out, bool un
                 if (f->error[0])
                     return -1;
                 f->truncated = true;
+                f->truncated_at = at;
                 return 0;
             }
             struct sl_cur b = sl_cur_make(bom, 4);
@@ -346,6 +351,7 @@ static int next_pcapng(struct sl_capfile *f, struct sl_capfile_pkt *out, bool un
             }
             if (f->size - f->offset < total - 12) {
                 f->truncated = true;
+                f->truncated_at = at;
                 return 0;
             }
             if (!skip_bytes(f, total - 12))
@@ -363,6 +369,7 @@ static int next_pcapng(struct sl_capfile *f, struct sl_capfile_pkt *out, bool un
             if (f->error[0])
                 return -1;
             f->truncated = true;
+            f->truncated_at = at;
             return 0;
         }
         struct sl_cur body = sl_cur_make(f->rec, blen - 4);
@@ -514,6 +521,11 @@ const char *sl_capfile_error(const struct sl_capfile *f)
 int sl_capfile_truncated(const struct sl_capfile *f)
 {
     return f->truncated;
+}
+
+uint64_t sl_capfile_truncated_at(const struct sl_capfile *f)
+{
+    return f->truncated_at;
 }
 
 const char *sl_capfile_format(const struct sl_capfile *f)

@@ -52,6 +52,8 @@ int sl_capfile_next(struct sl_capfile *f, struct sl_capfile_pkt *out);
 
 const char *sl_capfile_error(const struct sl_capfile *f);
 int sl_capfile_truncated(const struct sl_capfile *f);
+/* Where the record or block cut short starts (when sl_capfile_truncated). */
+uint64_t sl_capfile_truncated_at(const struct sl_capfile *f);
 /* "pcap-us/le", "pcap-ns/be", "pcapng/le", ... */
 const char *sl_capfile_format(const struct sl_capfile *f);
 /* Link type of the first interface; -1 when a pcapng file defines none before its first packet. */

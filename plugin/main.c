@@ -383,9 +383,12 @@ static int replay(sluice_engine *eng, const struct file_list *files, const struc
             if (r == SL_MERGE_ERROR) {
                 fprintf(stderr, "sluice: %s\n", sl_merge_message(m));
                 rc = -1;
-            } else if (r == SL_MERGE_CUT && !o->quiet) {
-                fprintf(stderr, "sluice: warning: %s: last packet cut short (file truncated)\n",
-                        sl_merge_message(m));
+            } else if (r == SL_MERGE_CUT) {
+                /* Not read to its end: what was read is processed, and the exit status says so. */
+                fprintf(stderr, "sluice: warning: %s\n", sl_merge_message(m));
+                rc = -1;
+            } else if (r == SL_MERGE_SKIPPED) {
+                fprintf(stderr, "sluice: warning: %s\n", sl_merge_message(m));
             } else if (r == SL_MERGE_OPENED && o->verbose) {
                 fprintf(stderr, "sluice: reading %s\n", sl_merge_message(m));
             }

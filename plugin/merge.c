@@ -163,8 +163,21 @@ static int finish(struct sl_merge *m, unsigned idx, int r)
         snprintf(m->msg, sizeof(m->msg), "%s", sl_capfile_error(s->cf));
         note = SL_MERGE_ERROR;
     } else if (sl_capfile_truncated(s->cf)) {
-        snprintf(m->msg, sizeof(m->msg), "%s", m->paths[idx]);
+        snprintf(m->msg, sizeof(m->msg), "%s: offset %llu: last packet cut short (file truncated)",
+                 m->paths[idx], (unsigned long long)sl_capfile_truncated_at(s->cf));
         note = SL_MERGE_CUT;
+    } else {
+        /* Records read past are counted and said, never dropped silently. */
+        struct sl_capfile_stats cs;
+        sl_capfile_stats(s->cf, &cs);
+        if (cs.skipped_records || cs.caplen_clamped) {
+            snprintf(m->msg, sizeof(m->msg),
+                     "%s: %llu records skipped (too long, or on an undefined interface), %llu "
+                     "captured lengths above the snap or wire length",
+                     m->paths[idx], (unsigned long long)cs.skipped_records,
+                     (unsigned long long)cs.caplen_clamped);
+            note = SL_MERGE_SKIPPED;
+        }
     }
     m->done_bytes += s->size;
     sl_capfile_close(s->cf);

@@ -38,6 +38,7 @@ enum {
     SL_MERGE_ERROR = -1, /* a file could not be read further: sl_merge_message; call again */
     SL_MERGE_CUT = 2,    /* a file ended in a record cut short: sl_merge_message names it */
     SL_MERGE_OPENED = 3, /* a file was opened: sl_merge_message says "PATH (format)" */
+    SL_MERGE_SKIPPED = 4, /* a file ended with records read past: sl_merge_message counts them */
 };
 
 /*
@@ -51,7 +52,7 @@ struct sl_merge *sl_merge_new(char *const *paths, unsigned n, unsigned max_open,
 /* The next packet in time order, or one of the SL_MERGE_* notes above. */
 int sl_merge_next(struct sl_merge *m, struct sl_merge_pkt *out);
 
-/* Text for the last SL_MERGE_ERROR, SL_MERGE_CUT or SL_MERGE_OPENED. */
+/* Text for the last SL_MERGE_ERROR, SL_MERGE_CUT, SL_MERGE_OPENED or SL_MERGE_SKIPPED. */
 const char *sl_merge_message(const struct sl_merge *m);
 
 /* Bytes of all the files (their sizes), and bytes read so far, for progress. */

@@ -1,92 +1,105 @@
 #!/bin/sh
 # fuzz.sh - build the libFuzzer targets in tests/fuzz/ with clang, ASan and
-# UBSan, seed them from the project's captures, and run each for SECONDS.
-# Prints executions and crashes per target; a crash input is kept under
-# OUT/crashes-TARGET/ (copy it into tests/fuzz/regressions/ to keep it).
-# Usage: tools/fuzz.sh [SECONDS] [OUT]      (make fuzz runs it for 60 s)
+# UBSan, seed them from the project's captures (and real ones when a folder is
+# given), and run each in turn, one process at a time, until it has done RUNS
+# executions or SECONDS have passed, whichever comes first.  Prints a table:
+# target, executions, seconds, crashes.  A crash input is kept under
+# OUT/crashes-TARGET/ (minimise it with -minimize_crash=1 and copy it into
+# tests/fuzz/regressions/ to keep it).
+#
+# Usage: tools/fuzz.sh [-t SECONDS] [-r RUNS] [-o OUT] [-p REALPCAPS] [TARGET...]
+#        tools/fuzz.sh SECONDS [OUT]          (the old form; make fuzz runs 60 s)
+# Targets, fast ones first: decode bencode bt_wire dht utp edonkey gnutella
+# peerid urldecode tracker engine config.  Environment: CC (clang), NICE
+# (a prefix such as "nice -n 10"), FUZZ_RSS_MB (2048).
 set -eu
-secs=${1:-60}
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=${2:-$top/build-fuzz}
+secs=60 runs=-1 out=$top/build-fuzz real=
+case ${1:-} in [0-9]*)
+    secs=$1
+    out=${2:-$out}
+    shift $(($# > 1 ? 2 : 1)) ;;
+esac
+while getopts t:r:o:p: opt; do
+    case $opt in
+    t) secs=$OPTARG ;;
+    r) runs=$OPTARG ;;
+    o) out=$OPTARG ;;
+    p) real=$OPTARG ;;
+    *) echo "usage: $0 [-t SECONDS] [-r RUNS] [-o OUT] [-p REALPCAPS] [TARGET...]" >&2; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
 mkdir -p "$out"
 CC=${CC:-clang}
+NICE=${NICE:-}
 INC="-I$top/plugin -I$top/dissectors -I$top/alerts $(pkg-config --cflags libndpi jansson)"
-FLAGS="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DPACKAGE_VERSION=\"fuzz\""
-ENGINE_SRC=$(ls "$top"/plugin/*.c "$top"/dissectors/*.c "$top"/alerts/*.c | grep -v '/main.c$')
+FLAGS="-std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DPACKAGE_VERSION=\"fuzz\""
 LIBS="$(pkg-config --libs libndpi jansson) -lm"
 
-seed() { # target: write seed inputs from pcaps/ and the unit tests' messages
-    dir=$out/corpus-$1
-    mkdir -p "$dir"
-    python3 - "$1" "$dir" "$top/pcaps" <<'PY'
-import os, struct, sys
-target, out, pcaps = sys.argv[1:]
-frames = []
-for name in sorted(os.listdir(pcaps)):
-    if not name.endswith(".pcap"):
-        continue
-    d = open(os.path.join(pcaps, name), "rb").read()
-    lt = struct.unpack("<I", d[20:24])[0]
-    off, recs = 24, []
-    while off + 16 <= len(d):
-        incl = struct.unpack("<I", d[off + 8:off + 12])[0]
-        recs.append((lt, d[off + 16:off + 16 + incl]))
-        off += 16 + incl
-    frames.append((name, recs))
-n = 0
-for name, recs in frames:
-    if target == "decode":
-        lts = [0, 1, 12, 14, 101, 108, 113, 239, 276]
-        for lt, f in recs[:40]:
-            open(os.path.join(out, "%s-%d" % (name, n)), "wb").write(bytes([lts.index(lt) if lt in lts else 1]) + f)
-            n += 1
-    elif target == "engine":
-        blob = b"".join(struct.pack(">HB", len(f), 1) + f for lt, f in recs[:200] if lt == 1)
-        if blob:
-            open(os.path.join(out, name), "wb").write(blob)
-    elif target == "bittorrent":
-        for lt, f in recs[:60]:
-            # transport payloads: skip the Ethernet/IPv4 headers and a 20/8-byte header
-            if lt == 1 and len(f) > 42 and f[12:14] == b"\x08\x00":
-                ihl = (f[14] & 15) * 4
-                l4 = 14 + ihl
-                body = f[l4 + ((f[l4 + 12] >> 4) * 4 if f[23] == 6 else 8):]
-                if body:
-                    open(os.path.join(out, "%s-%d" % (name, n)), "wb").write(body)
-                    n += 1
-if target == "config":
-    open(os.path.join(out, "sample"), "wb").write(open(os.path.join(pcaps, "..", "etc", "sluice.json"), "rb").read())
-    open(os.path.join(out, "set"), "wb").write(b"flow.timeout.udp=30s")
-PY
-}
+# name:source:define  (one target per dissector, plus the decoder, the engine, the config)
+ALL="decode:fuzz_decode: bencode:fuzz_dissector:FUZZ_BENCODE bt_wire:fuzz_dissector:FUZZ_BT_WIRE
+dht:fuzz_dissector:FUZZ_DHT utp:fuzz_dissector:FUZZ_UTP edonkey:fuzz_dissector:FUZZ_EDONKEY
+gnutella:fuzz_dissector:FUZZ_GNUTELLA peerid:fuzz_dissector:FUZZ_PEERID
+urldecode:fuzz_dissector:FUZZ_URLDECODE tracker:fuzz_dissector:FUZZ_TRACKER
+engine:fuzz_engine: config:fuzz_config:"
+if [ $# -gt 0 ]; then
+    sel=
+    for want in "$@"; do
+        spec=$(printf '%s\n' $ALL | grep "^$want:") || { echo "fuzz: no target $want" >&2; exit 2; }
+        sel="$sel $spec"
+    done
+    ALL=$sel
+fi
+
+# The engine, once, into an archive every target links (instrumented for coverage too).
+lib=$out/libsluice-fuzz.a
+objs=
+mkdir -p "$out/obj"
+for src in $(ls "$top"/plugin/*.c "$top"/dissectors/*.c "$top"/alerts/*.c | grep -v '/main.c$'); do
+    o=$out/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o
+    if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
+        # shellcheck disable=SC2086
+        $CC $FLAGS -fsanitize=fuzzer-no-link $INC -c -o "$o" "$src"
+    fi
+    objs="$objs $o"
+done
+rm -f "$lib"
+# shellcheck disable=SC2086
+ar rcs "$lib" $objs
 
 status=0
-# name:source:define  (one target per dissector, plus the decoder, the engine, the config)
-TARGETS="decode:fuzz_decode: engine:fuzz_engine: config:fuzz_config:
-bencode:fuzz_dissector:FUZZ_BENCODE bt_wire:fuzz_dissector:FUZZ_BT_WIRE
-dht:fuzz_dissector:FUZZ_DHT utp:fuzz_dissector:FUZZ_UTP tracker:fuzz_dissector:FUZZ_TRACKER
-edonkey:fuzz_dissector:FUZZ_EDONKEY gnutella:fuzz_dissector:FUZZ_GNUTELLA
-peerid:fuzz_dissector:FUZZ_PEERID"
-for spec in $TARGETS; do
+table=$out/fuzz-table.txt
+printf '%-10s %12s %8s %8s\n' target executions seconds crashes >"$table"
+for spec in $ALL; do
     t=${spec%%:*}
     rest=${spec#*:}
     src=${rest%%:*}
     def=${rest#*:}
     bin=$out/fuzz_$t
     # shellcheck disable=SC2086
-    $CC $FLAGS $INC ${def:+-D$def} -o "$bin" "$top/tests/fuzz/$src.c" $ENGINE_SRC $LIBS
-    case $t in decode | engine | config) seed "$t" ;; *) seed bittorrent && rm -rf "$out/corpus-$t" &&
-        cp -r "$out/corpus-bittorrent" "$out/corpus-$t" ;; esac
-    mkdir -p "$out/crashes-$t"
+    $CC $FLAGS -fsanitize=fuzzer $INC ${def:+-D$def} -o "$bin" "$top/tests/fuzz/$src.c" "$lib" $LIBS
+    rm -rf "$out/seed-$t"
+    python3 "$top/tools/fuzz-seed.py" "$t" "$out/seed-$t" "$top" "$real"
+    mkdir -p "$out/corpus-$t" "$out/crashes-$t"
     log=$out/fuzz_$t.log
-    if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
-        -artifact_prefix="$out/crashes-$t/" "$out/corpus-$t" >"$log" 2>&1; then
-        result=ok
+    maxlen=4096
+    [ "$t" = urldecode ] && maxlen=1024 # a query string; longer only repeats itself
+    start=$(date +%s)
+    # The corpus folder grows with new coverage; the seeds are read, not written.
+    # shellcheck disable=SC2086
+    if $NICE "$bin" -max_total_time="$secs" -runs="$runs" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
+        -max_len="$maxlen" -timeout=10 -print_final_stats=1 -artifact_prefix="$out/crashes-$t/" \
+        "$out/corpus-$t" "$out/seed-$t" >"$log" 2>&1; then
+        :
     else
-        result=CRASH
         status=1
     fi
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-    echo "fuzz: $t: ${execs:-?} executions in ${secs}s, $result"
+    took=$(($(date +%s) - start))
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    crashes=$(find "$out/crashes-$t" -type f | wc -l)
+    printf '%-10s %12s %8s %8s\n' "$t" "${execs:-?}" "$took" "$crashes" | tee -a "$table"
 done
+echo "fuzz: table in $table"
+cat "$table"
 exit $status

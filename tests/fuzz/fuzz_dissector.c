@@ -1,10 +1,11 @@
 /*
  * fuzz_dissector.c - one libFuzzer target per dissector, chosen when built
  * (tools/fuzz.sh builds each with -DFUZZ_<NAME>): bencode, the peer-wire
- * stream, DHT, uTP, trackers, eDonkey, Gnutella, peer_id clients and file
- * names, each on any bytes.
+ * stream, DHT, uTP, trackers, the trackers' URL/query (percent) decoder,
+ * eDonkey, Gnutella, peer_id clients and file names, each on any bytes.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bencode.h"
@@ -14,6 +15,7 @@
 #include "edonkey.h"
 #include "filename.h"
 #include "gnutella.h"
+#include "text.h"
 #include "tracker.h"
 #include "utp.h"
 
@@ -48,9 +50,50 @@ static void wire(const uint8_t *data, size_t size)
 }
 #endif
 
+#ifdef FUZZ_URLDECODE
+/* The percent decoder into a buffer of exactly the size the first byte picks (so ASan sees
+ * one byte too far), then the same bytes as the query of an announce and as an encoded
+ * magnet link, through the tracker parser. */
+static void urldecode(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return;
+    size_t max = data[0];
+    uint8_t *out = malloc(max ? max : 1);
+    if (!out)
+        return;
+    struct sl_cur v = sl_cur_make(data + 1, size - 1);
+    size_t n = sl_text_pct_decode(v, out, max);
+    if (n > max || n > size - 1)
+        __builtin_trap();
+    free(out);
+    static const char *const pre[] = {"GET /announce?", "GET /search?q=magnet%3a%3fxt=urn%3abtih%3a",
+                                      "GET /x?u=magnet:?dn="};
+    static const char post[] = " HTTP/1.1\r\nUser-Agent: \xff\x00\r\nHost: h\r\n\r\n";
+    static uint8_t req[4096 + 128];
+    if (size - 1 > 4096)
+        return;
+    for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+        size_t lp = strlen(pre[i]), len = lp + size - 1 + sizeof(post) - 1;
+        memcpy(req, pre[i], lp);
+        memcpy(req + lp, data + 1, size - 1);
+        memcpy(req + lp + size - 1, post, sizeof(post) - 1);
+        struct sl_tracker t;
+        memset(&t, 0, sizeof(t));
+        if (sl_tracker_http_probe(req, (uint32_t)len))
+            sl_tracker_feed(&t, req, (uint32_t)len);
+        if (t.ua_len > sizeof(t.user_agent) || t.host_len > sizeof(t.host) || t.dn_len > sizeof(t.dn) ||
+            t.hashes > SL_TRACKER_MAX_HASHES || memchr(t.event, 0, sizeof(t.event)) == NULL)
+            __builtin_trap();
+    }
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-#if defined(FUZZ_BENCODE)
+#if defined(FUZZ_URLDECODE)
+    urldecode(data, size);
+#elif defined(FUZZ_BENCODE)
     static struct sl_bdoc doc;
     struct sl_cur c = sl_cur_make(data, size);
     if (sl_bencode_parse(&c, &doc) == SL_BENC_OK && doc.n[0].type == SL_B_DICT)
