@@ -103,13 +103,14 @@ static const struct opt opts[] = {
     {"capture.queue_size", T_SIZE, F(capture_queue_size), "8MiB", 256 * KiB, 1 * GiB,
      "Bytes of each queue from a capture thread or the reader to a worker."},
     {"workers", T_UINT, F(workers), "0", 0, 64,
-     "Worker threads, one engine each; 0: one per core. Caps are split between them."},
+     "Worker threads, one engine each; 0: one per core live, one in replay. Caps are split."},
     {"run.user", T_STRING, F(run_user), "", 0, 0,
      "Drop privileges to this user once capture and outputs are open (--user)."},
     {"run.group", T_STRING, F(run_group), "", 0, 0,
      "Group to run as (--group); default: the user's primary group."},
     {"run.pidfile", T_STRING, F(run_pidfile), "", 0, 0,
-     "Write the process id to this file, refusing to start if a live process holds it (--pidfile)."},
+     "Write the process id to this file, refusing to start if a live process holds it "
+     "(--pidfile)."},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -394,9 +395,10 @@ static int apply_text(const struct opt *o, struct sluice_config *cfg, const char
             else if (!strcmp(items[i], "all"))
                 mask |= SLUICE_EVENT_ALL;
             else {
-                snprintf(msg, msglen,
-                         "unknown event type '%s' (expected alert, flow, flow_update, stats or all)",
-                         items[i]);
+                snprintf(
+                    msg, msglen,
+                    "unknown event type '%s' (expected alert, flow, flow_update, stats or all)",
+                    items[i]);
                 return -1;
             }
         }

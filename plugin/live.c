@@ -105,8 +105,8 @@ static pcap_t *open_one(const struct sluice_config *cfg, const char *iface, char
 static int join_fanout(pcap_t *p, unsigned group, char *err, size_t errlen, const char *iface)
 {
 #if defined(__linux__) && defined(PACKET_FANOUT)
-    int arg = (int)((group & 0xffff) | ((unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG)
-                                        << 16));
+    int arg = (int)((group & 0xffff) |
+                    ((unsigned)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16));
     if (setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
         snprintf(err, errlen, "-i %s: PACKET_FANOUT: %s", iface, strerror(errno));
         return -1;
@@ -183,8 +183,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *ph, const u_char *
         .source = -1,
         .clock_us = INT64_MIN,
     };
-    sl_workers_push(h->ws, h->prod, sl_dispatch_worker(h->cfg, &sp, h->nworkers), &q, data,
-                    false);
+    sl_workers_push(h->ws, h->prod, sl_dispatch_worker(h->cfg, &sp, h->nworkers), &q, data, false);
 }
 
 static void *capture_main(void *arg)

@@ -28,8 +28,8 @@
 #include "sluice.h"
 #include "workers.h"
 
-#define MAX_INPUTS 4096
-#define MAX_IFACES 16
+#define MAX_INPUTS  4096
+#define MAX_IFACES  16
 #define MAX_WORKERS 64
 
 struct options {
@@ -47,34 +47,35 @@ struct options {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: sluice -r PATH [-r PATH ...] [options]\n"
-                 "       sluice -i IFACE [-i IFACE ...] [options]\n"
-                 "Detect P2P sessions in captures or live traffic and write EVE JSON events.\n"
-                 "\n"
-                 "  -r, --read PATH        read a capture file (pcap or pcapng), or every capture\n"
-                 "                         in a directory (sorted by name); repeatable\n"
-                 "  -i, --interface IFACE  capture live on IFACE (libpcap); repeatable\n"
-                 "  -f, --filter BPF       capture filter, tcpdump syntax (capture.bpf)\n"
-                 "      --workers N        worker threads, one engine each (workers; 0: one per core)\n"
-                 "  -l, --log-dir DIR      write eve.json into DIR (default: log.dir, \".\")\n"
-                 "  -c, --config FILE      load a JSON config (see etc/sluice.json)\n"
-                 "      --set KEY=VALUE    override one option, e.g. --set flow.timeout.udp=30s;\n"
-                 "                         repeatable, applied after -c in order\n"
-                 "      --user USER        run as USER once capture and outputs are open\n"
-                 "      --group GROUP      and as GROUP (default: USER's primary group)\n"
-                 "      --pidfile FILE     write the process id to FILE (removed at exit)\n"
-                 "      --test-config      check the config and options, then exit\n"
-                 "      --help-config      list every option with its type, default and range\n"
-                 "  -q, --quiet            no summary on standard error\n"
-                 "  -v, --verbose          say what is read\n"
-                 "  -V, --version          print the version\n"
-                 "  -h, --help             this help\n"
-                 "\n"
-                 "Events go to LOGDIR/eve.json; --set outputs.eve.filename=- prints them instead.\n"
-                 "Signals: TERM/INT stop (flows ended, events written), HUP reopens eve.json,\n"
-                 "USR1 writes a stats event.\n"
-                 "Exit status: 0 ok, 1 bad usage, config or input, 2 an input was cut short or a\n"
-                 "capture failed.\n");
+    fprintf(out,
+            "Usage: sluice -r PATH [-r PATH ...] [options]\n"
+            "       sluice -i IFACE [-i IFACE ...] [options]\n"
+            "Detect P2P sessions in captures or live traffic and write EVE JSON events.\n"
+            "\n"
+            "  -r, --read PATH        read a capture file (pcap or pcapng), or every capture\n"
+            "                         in a directory (sorted by name); repeatable\n"
+            "  -i, --interface IFACE  capture live on IFACE (libpcap); repeatable\n"
+            "  -f, --filter BPF       capture filter, tcpdump syntax (capture.bpf)\n"
+            "      --workers N        worker threads, one engine each (workers; 0: one per core)\n"
+            "  -l, --log-dir DIR      write eve.json into DIR (default: log.dir, \".\")\n"
+            "  -c, --config FILE      load a JSON config (see etc/sluice.json)\n"
+            "      --set KEY=VALUE    override one option, e.g. --set flow.timeout.udp=30s;\n"
+            "                         repeatable, applied after -c in order\n"
+            "      --user USER        run as USER once capture and outputs are open\n"
+            "      --group GROUP      and as GROUP (default: USER's primary group)\n"
+            "      --pidfile FILE     write the process id to FILE (removed at exit)\n"
+            "      --test-config      check the config and options, then exit\n"
+            "      --help-config      list every option with its type, default and range\n"
+            "  -q, --quiet            no summary on standard error\n"
+            "  -v, --verbose          say what is read\n"
+            "  -V, --version          print the version\n"
+            "  -h, --help             this help\n"
+            "\n"
+            "Events go to LOGDIR/eve.json; --set outputs.eve.filename=- prints them instead.\n"
+            "Signals: TERM/INT stop (flows ended, events written), HUP reopens eve.json,\n"
+            "USR1 writes a stats event.\n"
+            "Exit status: 0 ok, 1 bad usage, config or input, 2 an input was cut short or a\n"
+            "capture failed.\n");
 }
 
 static int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -301,10 +302,17 @@ static uint64_t worker_run_id(uint64_t run_id, unsigned i)
     return h;
 }
 
-static unsigned worker_count(const struct sluice_config *cfg)
+/*
+ * workers 0: one per core live; one for a replay, which then stays
+ * reproducible byte for byte (several workers write the same events, but
+ * in an order that depends on thread timing).
+ */
+static unsigned worker_count(const struct sluice_config *cfg, bool live)
 {
     if (cfg->workers)
         return cfg->workers;
+    if (!live)
+        return 1;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : (unsigned)n;
 }
@@ -352,8 +360,9 @@ static int make_engines(const struct sluice_config *cfg, struct sl_workers *ws, 
         }
         sl_workers_set_engine(ws, i, eng);
         sluice_engine_set_worker(eng, i, n);
-        if (eve && sluice_engine_add_sink(eng, sl_sink_shared_ops(eve), sl_sink_shared_handle(eve, i),
-                                          cfg->eve_types, &err) != 0) {
+        if (eve &&
+            sluice_engine_add_sink(eng, sl_sink_shared_ops(eve), sl_sink_shared_handle(eve, i),
+                                   cfg->eve_types, &err) != 0) {
             print_error(&err);
             for (unsigned k = i + 1; k < n; k++)
                 sl_sink_shared_release(eve, k);
@@ -423,7 +432,8 @@ int main(int argc, char **argv)
     if (o.ninputs && o.nifaces)
         return die_usage("-r and -i cannot be combined: replay and live capture are separate runs");
     if (o.ninputs == 0 && nifaces == 0)
-        return die_usage("nothing to read: give a capture with -r PATH or an interface with -i IFACE");
+        return die_usage(
+            "nothing to read: give a capture with -r PATH or an interface with -i IFACE");
 
     int status = 1;
     bool pidfile = false;
@@ -450,7 +460,7 @@ int main(int argc, char **argv)
         }
         run_id = live_run_id();
     }
-    unsigned nworkers = worker_count(&cfg);
+    unsigned nworkers = worker_count(&cfg, live != NULL);
     ws = sl_workers_new(nworkers, live ? sl_live_handles(live) : 1, cfg.capture_queue_size,
                         live != NULL, ((int64_t)cfg.capture_timeout_ms + 200) * 1000);
     if (!ws) {

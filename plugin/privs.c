@@ -90,8 +90,8 @@ int sl_privs_drop(const char *user, const char *group, char *err, size_t errlen)
         return -1;
     }
     /* Verify: the ids are what was asked, and root is gone for good. */
-    if (getgid() != gid || getegid() != gid || (user && user[0] && (getuid() != uid ||
-                                                                  geteuid() != uid))) {
+    if (getgid() != gid || getegid() != gid ||
+        (user && user[0] && (getuid() != uid || geteuid() != uid))) {
         snprintf(err, errlen, "cannot drop privileges: ids did not change");
         return -1;
     }

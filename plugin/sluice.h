@@ -154,11 +154,11 @@ void sluice_engine_set_worker(sluice_engine *eng, unsigned id, unsigned count);
 
 /* Capture counters of one source (an interface, or a replay reader), as the host reads them. */
 typedef struct sluice_capture_stats {
-    const char *name;        /* interface name, or "replay"; copied */
-    uint64_t packets;        /* packets the capture received (pcap_stats ps_recv, or read) */
-    uint64_t kernel_drops;   /* dropped by the kernel: no room in the buffer (ps_drop) */
-    uint64_t if_drops;       /* dropped by the interface or driver (ps_ifdrop) */
-    uint64_t queue_drops;    /* dropped by the host: its queue to the engine was full */
+    const char *name;      /* interface name, or "replay"; copied */
+    uint64_t packets;      /* packets the capture received (pcap_stats ps_recv, or read) */
+    uint64_t kernel_drops; /* dropped by the kernel: no room in the buffer (ps_drop) */
+    uint64_t if_drops;     /* dropped by the interface or driver (ps_ifdrop) */
+    uint64_t queue_drops;  /* dropped by the host: its queue to the engine was full */
 } sluice_capture_stats;
 
 /*

@@ -28,7 +28,7 @@ struct sl_qpkt {
 
 struct sl_spsc {
     uint8_t *buf;
-    size_t size; /* a multiple of 8 */
+    size_t size;               /* a multiple of 8 */
     _Atomic size_t head, tail; /* bytes ever written / consumed */
 };
 

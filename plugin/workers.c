@@ -17,9 +17,9 @@
 #include "signals.h"
 #include "workers.h"
 
-#define BATCH         64
-#define IDLE_WAIT_MS  50
-#define MAX_CAPTURE   16
+#define BATCH        64
+#define IDLE_WAIT_MS 50
+#define MAX_CAPTURE  16
 
 struct worker {
     struct sl_workers *ws;

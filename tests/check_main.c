@@ -17,6 +17,7 @@ int main(void)
     srunner_add_suite(sr, suite_p2p());
     srunner_add_suite(sr, suite_jw());
     srunner_add_suite(sr, suite_sink_file());
+    srunner_add_suite(sr, suite_workers());
     srunner_add_suite(sr, suite_bittorrent());
     srunner_add_suite(sr, suite_hosts());
     srunner_add_suite(sr, suite_engine());
