@@ -126,6 +126,20 @@ struct sluice_config {
     uint32_t evidence_packets_after; /* evidence.packets_after: packets written after an alert */
     uint64_t evidence_max_bytes;     /* evidence.max_bytes: all evidence files together */
     uint32_t evidence_max_flows;     /* evidence.max_flows: rings at once */
+    /* The sensor's live capture and process (plugin/live.c, workers.c, privs.c). */
+    char capture_interfaces[512]; /* capture.interfaces: comma-separated; -i replaces */
+    uint32_t capture_snaplen;     /* capture.snaplen */
+    bool capture_promisc;         /* capture.promisc */
+    uint64_t capture_buffer_size; /* capture.buffer_size: kernel ring per handle */
+    char capture_bpf[1024];       /* capture.bpf: filter; -f replaces */
+    uint32_t capture_timeout_ms;  /* capture.timeout_ms: most a packet waits in the kernel */
+    bool capture_immediate;       /* capture.immediate: deliver every packet at once */
+    uint32_t capture_threads;     /* capture.threads: handles per interface (PACKET_FANOUT) */
+    uint64_t capture_queue_size;  /* capture.queue_size: bytes per queue to a worker */
+    uint32_t workers;             /* workers: engines in threads; 0 = one per core */
+    char run_user[64];            /* run.user: --user */
+    char run_group[64];           /* run.group: --group */
+    char run_pidfile[1024];       /* run.pidfile: --pidfile */
 };
 
 /* Fill `cfg` with every default. */

@@ -633,11 +633,39 @@ void sluice_engine_advance(sluice_engine *e, int64_t now_sec, uint32_t now_usec)
 void sluice_engine_flush(sluice_engine *e)
 {
     struct sl_flow *f;
+    /* Flows already idle past their timeout did time out: say so, whatever the expiry budget
+     * left behind (and however the traffic was split across engines). */
+    expire(e, 0);
     while ((f = sl_flow_any(e->flows)))
         end_flow(e, f, SL_END_SHUTDOWN);
     for (unsigned i = 0; i < e->nsinks; i++)
         if (e->sinks[i].ops->flush)
             e->sinks[i].ops->flush(e->sinks[i].ctx);
+}
+
+void sluice_engine_set_packet_number(sluice_engine *e, uint64_t n)
+{
+    e->pcap_cnt = n ? n - 1 : 0;
+}
+
+void sluice_engine_set_worker(sluice_engine *e, unsigned id, unsigned count)
+{
+    e->worker_id = id;
+    e->worker_count = count;
+}
+
+void sluice_engine_set_capture_stats(sluice_engine *e, const sluice_capture_stats *src, unsigned n)
+{
+    unsigned max = sizeof(e->capture) / sizeof(e->capture[0]);
+    e->ncapture = n < max ? n : max;
+    for (unsigned i = 0; i < e->ncapture; i++) {
+        struct sl_capture_src *d = &e->capture[i];
+        snprintf(d->name, sizeof(d->name), "%s", src[i].name ? src[i].name : "");
+        d->packets = src[i].packets;
+        d->kernel_drops = src[i].kernel_drops;
+        d->if_drops = src[i].if_drops;
+        d->queue_drops = src[i].queue_drops;
+    }
 }
 
 void sluice_engine_write_stats(sluice_engine *e)

@@ -81,6 +81,12 @@ struct sluice_engine {
     uint64_t alerts_inferred, alerts_bt_seeding, alerts_bt_dht, alerts_suspicious_file;
     uint64_t alerts_overshare;
     uint64_t alerts_egress[SL_EG_KINDS];
+    unsigned worker_id, worker_count; /* sluice_engine_set_worker; count 0 or 1: alone */
+    unsigned ncapture;                /* sluice_engine_set_capture_stats */
+    struct sl_capture_src {
+        char name[32];
+        uint64_t packets, kernel_drops, if_drops, queue_drops;
+    } capture[16];
 };
 
 /* event.c */

@@ -950,12 +950,50 @@ static void sink_stats_fields(struct sl_jw *w, const struct sl_sink *sk)
     sl_jw_strn(w, "last_error", (const uint8_t *)st.last_error, strlen(st.last_error));
 }
 
+/* The host's capture counters (sluice_engine_set_capture_stats): totals, then each source. */
+static void capture_object(struct sluice_engine *e)
+{
+    struct sl_jw *w = &e->jw;
+    uint64_t t[4] = {0};
+    for (unsigned i = 0; i < e->ncapture; i++) {
+        t[0] += e->capture[i].packets;
+        t[1] += e->capture[i].kernel_drops;
+        t[2] += e->capture[i].if_drops;
+        t[3] += e->capture[i].queue_drops;
+    }
+    sl_jw_obj_open(w, "capture");
+    sl_jw_u64(w, "kernel_packets", t[0]);
+    sl_jw_u64(w, "kernel_drops", t[1]);
+    sl_jw_u64(w, "if_drops", t[2]);
+    sl_jw_u64(w, "queue_drops", t[3]);
+    sl_jw_arr_open(w, "interfaces");
+    for (unsigned i = 0; i < e->ncapture; i++) {
+        sl_jw_obj_open(w, NULL);
+        sl_jw_str(w, "name", e->capture[i].name);
+        sl_jw_u64(w, "kernel_packets", e->capture[i].packets);
+        sl_jw_u64(w, "kernel_drops", e->capture[i].kernel_drops);
+        sl_jw_u64(w, "if_drops", e->capture[i].if_drops);
+        sl_jw_u64(w, "queue_drops", e->capture[i].queue_drops);
+        sl_jw_obj_close(w);
+    }
+    sl_jw_arr_close(w);
+    sl_jw_obj_close(w);
+}
+
 void sl_event_stats(struct sluice_engine *e)
 {
     struct sl_jw *w = &e->jw;
     const struct sl_counters *c = &e->c;
     header(e, "stats", e->now_us, NULL, NULL);
     sl_jw_obj_open(w, "stats");
+    if (e->worker_count > 1) {
+        sl_jw_obj_open(w, "worker");
+        sl_jw_u64(w, "id", e->worker_id);
+        sl_jw_u64(w, "count", e->worker_count);
+        sl_jw_obj_close(w);
+    }
+    if (e->ncapture)
+        capture_object(e);
 
     sl_jw_obj_open(w, "decoder");
     sl_jw_u64(w, "pkts", c->packets);

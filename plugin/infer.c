@@ -66,18 +66,28 @@ bool sl_infer_mse_shaped(const uint8_t *payload, uint32_t caplen, uint32_t len)
     return distinct >= 0.85 * 256.0 * (1.0 - miss);
 }
 
-/* The flow's endpoint inside home_networks (the client when both are); false when none is. */
+/*
+ * The flow's endpoint inside home_networks; false when none is.  When both
+ * are, the lower address: a choice made from the addresses alone, so a host
+ * with several engines can send every flow of an internal host to the one
+ * engine that keeps that host's state (plugin/dispatch.c), before anyone
+ * knows which end is the client.
+ */
 static bool internal_end(const struct sluice_engine *e, const struct sl_flow *f,
                          const uint8_t **addr, uint16_t *port, bool *is_client)
 {
     bool ca = f->flags & SL_FF_CLIENT_IS_A;
     const uint8_t *cip = ca ? f->key.a : f->key.b, *sip = ca ? f->key.b : f->key.a;
     uint16_t cport = ca ? f->key.pa : f->key.pb, sport = ca ? f->key.pb : f->key.pa;
-    if (sl_cidr_list_contains(&e->cfg.home_nets, f->key.family, cip)) {
+    bool cin = sl_cidr_list_contains(&e->cfg.home_nets, f->key.family, cip);
+    bool sin = sl_cidr_list_contains(&e->cfg.home_nets, f->key.family, sip);
+    if (cin && sin && memcmp(sip, cip, f->key.family == 4 ? 4 : 16) < 0)
+        cin = false;
+    if (cin) {
         *addr = cip, *port = cport, *is_client = true;
         return true;
     }
-    if (sl_cidr_list_contains(&e->cfg.home_nets, f->key.family, sip)) {
+    if (sin) {
         *addr = sip, *port = sport, *is_client = false;
         return true;
     }

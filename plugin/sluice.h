@@ -170,6 +170,38 @@ void sluice_engine_write_stats(sluice_engine *eng);
 /* Ask every sink to reopen its files (after log rotation). */
 void sluice_engine_reopen(sluice_engine *eng);
 
+/*
+ * Number the next packet: it is packet `n` (from 1) of the current source,
+ * and the following ones count on from there.  For a host that spreads one
+ * capture over several engines, so pcap_cnt stays the packet's place in its
+ * file whichever engine sees it.
+ */
+void sluice_engine_set_packet_number(sluice_engine *eng, uint64_t n);
+
+/*
+ * Say that this engine is worker `id` of `count` in a host that runs several
+ * engines side by side (each on its own share of the traffic): its stats
+ * events then carry "worker": {"id": id, "count": count}.  count 1: no field.
+ */
+void sluice_engine_set_worker(sluice_engine *eng, unsigned id, unsigned count);
+
+/* Capture counters of one source (an interface, or a replay reader), as the host reads them. */
+typedef struct sluice_capture_stats {
+    const char *name;      /* interface name, or "replay"; copied */
+    uint64_t packets;      /* packets the capture received (pcap_stats ps_recv, or read) */
+    uint64_t kernel_drops; /* dropped by the kernel: no room in the buffer (ps_drop) */
+    uint64_t if_drops;     /* dropped by the interface or driver (ps_ifdrop) */
+    uint64_t queue_drops;  /* dropped by the host: its queue to the engine was full */
+} sluice_capture_stats;
+
+/*
+ * Attach the host's capture counters to this engine's stats events (as
+ * stats.capture: totals and one entry per source).  The array is copied;
+ * call again to update, n = 0 to remove.  At most 16 sources are kept.
+ */
+void sluice_engine_set_capture_stats(sluice_engine *eng, const sluice_capture_stats *src,
+                                     unsigned n);
+
 /* Counters a host may read at any time (a snapshot; cheap). */
 typedef struct sluice_stats {
     uint64_t packets;       /* packets given to sluice_engine_packet */

@@ -18,6 +18,7 @@ int main(void)
     srunner_add_suite(sr, suite_jw());
     srunner_add_suite(sr, suite_sink_file());
     srunner_add_suite(sr, suite_merge());
+    srunner_add_suite(sr, suite_workers());
     srunner_add_suite(sr, suite_bittorrent());
     srunner_add_suite(sr, suite_hosts());
     srunner_add_suite(sr, suite_egress());

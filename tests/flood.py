@@ -14,7 +14,7 @@ flow.memcap=4MiB, ndpi.max_flows=1024, p2p.max_flows=256 and hosts.max=1024:
   - peak resident memory (ru_maxrss, measured by floodgen's rss mode) stays under
         bound = base + flow.memcap + ndpi.max_flows * (bytes_per_state + 4 KiB)
                 + p2p.max_flows * p2p bytes_per_state + hosts.max * bytes_per_host
-                + 8 MiB
+                + evidence ring_capacity * bytes_per_ring + 8 MiB
     where base is the peak RSS of the same sensor and caps on a one-flow
     capture (nDPI's and the C library's fixed costs), 4 KiB per nDPI state
     is an allowance for what nDPI's dissectors attach, and 8 MiB is slack for
@@ -110,7 +110,8 @@ def main(argv):
 
     caps = (MEMCAP + int(CAPS["ndpi.max_flows"]) * (nd["bytes_per_state"] + 4096)
             + int(CAPS["p2p.max_flows"]) * p2p["bytes_per_state"]
-            + int(CAPS["hosts.max"]) * hosts["bytes_per_host"])
+            + int(CAPS["hosts.max"]) * hosts["bytes_per_host"]
+            + (s["evidence"]["ring_capacity"] * s["evidence"]["bytes_per_ring"] if "evidence" in s else 0))
     bound = base + (2 * caps + (16 << 20) if asan else caps) + (8 << 20)
     check(peak < bound, "peak RSS %.1f MiB over the bound %.1f MiB" % (peak / 2**20, bound / 2**20))
     print("flood: %d packets, %d flows created, %d evicted (capacity %d), ndpi state_full %d; "

@@ -21,5 +21,6 @@ Suite *suite_hosts(void);
 Suite *suite_egress(void);
 Suite *suite_merge(void);
 Suite *suite_spool(void);
+Suite *suite_workers(void);
 
 #endif
