@@ -32,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sluice_config *cfg = sluice_config_new();
         sluice_config_set(cfg, "flow.memcap=64KiB", &err);
         sluice_config_set(cfg, "sensor.name=fuzz", &err);
+        /* Evidence pcaps would be files in the working directory for every input. */
+        sluice_config_set(cfg, "evidence.enabled=false", &err);
         e = sluice_engine_new(cfg, 1, &err);
         sluice_config_free(cfg);
         if (!e)
