@@ -90,6 +90,7 @@ struct redis_sink {
     char logged[256]; /* the error last written to stderr ("" after a success) */
     bool spool_full;  /* a spool-full episode is under way (logged once) */
     uint64_t queue_drops_logged;
+    bool queue_full; /* a queue-full episode is under way (logged at start and end) */
 };
 
 /* The longest an event waits in the queue before the thread looks. */
@@ -430,13 +431,18 @@ static void *run(void *arg)
         int64_t deadline = s->deadline_ms;
         uint64_t used = s->wpos - s->rpos, drops = s->dropped_queue;
         pthread_mutex_unlock(&s->mu);
-        if (drops > s->queue_drops_logged) {
+        if (drops > s->queue_drops_logged && !s->queue_full) {
             fprintf(stderr,
-                    "sluice: redis %s: memory queue full (redis.queue_size): %llu events "
-                    "dropped so far\n",
+                    "sluice: redis %s: memory queue full (redis.queue_size): dropping events "
+                    "(counted in stats)\n",
+                    s->where);
+            s->queue_full = true;
+        } else if (drops == s->queue_drops_logged && s->queue_full) {
+            fprintf(stderr, "sluice: redis %s: memory queue has room again; %llu events dropped\n",
                     s->where, (unsigned long long)drops);
-            s->queue_drops_logged = drops;
+            s->queue_full = false;
         }
+        s->queue_drops_logged = drops;
         int64_t now = now_ms();
         bool late = stop && now >= deadline;
         if (!s->rc && !late && now >= s->next_try_ms)

@@ -19,5 +19,6 @@ Suite *suite_sink_file(void);
 Suite *suite_bittorrent(void);
 Suite *suite_hosts(void);
 Suite *suite_spool(void);
+Suite *suite_sink_redis(void);
 
 #endif
