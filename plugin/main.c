@@ -44,24 +44,26 @@ struct options {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: sluice -r PATH [-r PATH ...] [options]\n"
-                 "Detect P2P sessions in captures and write EVE JSON events.\n"
-                 "\n"
-                 "  -r, --read PATH        read a capture file (pcap or pcapng), or every capture\n"
-                 "                         in a directory (sorted by name); repeatable\n"
-                 "  -l, --log-dir DIR      write eve.json into DIR (default: log.dir, \".\")\n"
-                 "  -c, --config FILE      load a JSON config (see etc/sluice.json)\n"
-                 "      --set KEY=VALUE    override one option, e.g. --set flow.timeout.udp=30s;\n"
-                 "                         repeatable, applied after -c in order\n"
-                 "      --test-config      check the config and options, then exit\n"
-                 "      --help-config      list every option with its type, default and range\n"
-                 "  -q, --quiet            no summary on standard error\n"
-                 "  -v, --verbose          say what is read\n"
-                 "  -V, --version          print the version\n"
-                 "  -h, --help             this help\n"
-                 "\n"
-                 "Events go to LOGDIR/eve.json; --set outputs.eve.filename=- prints them instead.\n"
-                 "Exit status: 0 ok, 1 bad usage, config or input, 2 an input was cut short.\n");
+    fprintf(out,
+            "Usage: sluice -r PATH [-r PATH ...] [options]\n"
+            "Detect P2P sessions in captures and write EVE JSON events.\n"
+            "\n"
+            "  -r, --read PATH        read a capture file (pcap or pcapng), or every capture\n"
+            "                         in a directory (sorted by name); repeatable\n"
+            "  -l, --log-dir DIR      write eve.json into DIR (default: log.dir, \".\")\n"
+            "  -c, --config FILE      load a JSON config (see etc/sluice.json)\n"
+            "      --set KEY=VALUE    override one option, e.g. --set flow.timeout.udp=30s;\n"
+            "                         repeatable, applied after -c in order\n"
+            "      --test-config      check the config and options, then exit\n"
+            "      --help-config      list every option with its type, default and range\n"
+            "  -q, --quiet            no summary on standard error\n"
+            "  -v, --verbose          say what is read\n"
+            "  -V, --version          print the version\n"
+            "  -h, --help             this help\n"
+            "\n"
+            "Events go to LOGDIR/eve.json; --set outputs.eve.filename=- prints them instead.\n"
+            "--set redis.enabled=true also sends them to Redis (see redis.* in --help-config).\n"
+            "Exit status: 0 ok, 1 bad usage, config or input, 2 an input was cut short.\n");
 }
 
 static int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
