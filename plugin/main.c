@@ -334,6 +334,16 @@ static int open_outputs(sluice_engine *eng, const struct sluice_config *cfg, boo
 {
     if (open_redis(eng, cfg, quiet) != 0)
         return -1;
+    if (cfg->stdout_enabled) {
+        sluice_error err;
+        memset(&err, 0, sizeof(err));
+        void *out = sl_sink_file_open("-", &err);
+        if (!out ||
+            sluice_engine_add_sink(eng, &sl_sink_stdout_ops, out, cfg->stdout_types, &err) != 0) {
+            print_error(&err);
+            return -1;
+        }
+    }
     if (!cfg->eve_enabled)
         return 0;
     char path[2100];

@@ -153,6 +153,7 @@ class Server:
 
 
 failures = []
+last_stdout = []
 
 
 def check(cond, msg):
@@ -170,6 +171,7 @@ def run_sluice(logdir, inputs, sets, timeout=300):
     for s in sets:
         args += ["--set", s]
     p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    last_stdout[:] = p.stdout.splitlines()
     return p.returncode, p.stderr.decode("utf-8", "replace")
 
 
@@ -258,7 +260,7 @@ def case_rpush_per_type_filter():
     log = os.path.join(WORK, "rpush")
     rc, err = run_sluice(log, pcap_inputs(), redis_sets(
         srv.port, "redis.mode=rpush", "redis.key=ids", "redis.key_per_type=true",
-        "redis.types=alert,stats"))
+        "redis.types=alert,stats", "outputs.stdout.enabled=true", "outputs.stdout.types=flow"))
     check(rc == 0, "rpush: sluice exited %d: %s" % (rc, err))
     eve = eve_events(log)
     c = srv.client()
@@ -274,7 +276,8 @@ def case_rpush_per_type_filter():
     check(c.cmd("EXISTS", "ids:flow") == 0 and c.cmd("EXISTS", "ids") == 0,
           "rpush: flow events reached Redis despite redis.types=alert,stats")
     check(any(e["event_type"] == "flow" for e in eve), "rpush: eve.json lost its flows")
-    print("rpush: %d alerts to ids:alert, %d stats to ids:stats, flows to the file only"
+    check(same_bytes(last_stdout, log, ("flow",)), "rpush: stdout is not eve.json's flows")
+    print("rpush: %d alerts to ids:alert, %d stats to ids:stats; flows to stdout; all to the file"
           % (len(alerts), len(stats)))
     srv.stop()
 
