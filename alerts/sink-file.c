@@ -241,6 +241,16 @@ static void file_stats(void *ctx, sluice_sink_stats *out)
     snprintf(out->last_error, sizeof(out->last_error), "%s", s->last_error);
 }
 
+/* The same sink on standard output, named apart in stats. */
+const sluice_sink_ops sl_sink_stdout_ops = {
+    .name = "eve-stdout",
+    .write = file_write,
+    .flush = file_flush,
+    .reopen = file_reopen,
+    .close = file_close,
+    .stats = file_stats,
+};
+
 const sluice_sink_ops sl_sink_file_ops = {
     .name = "eve-file",
     .write = file_write,

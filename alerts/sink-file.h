@@ -7,6 +7,8 @@
 #include "sluice.h"
 
 extern const sluice_sink_ops sl_sink_file_ops;
+/* The same, named "eve-stdout", for sl_sink_file_open("-") next to a file (outputs.stdout). */
+extern const sluice_sink_ops sl_sink_stdout_ops;
 
 /*
  * Open `path` for appending ("-" is standard output; the file is created

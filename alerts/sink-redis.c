@@ -85,11 +85,13 @@ struct redis_sink {
     redisContext *rc;
     struct sl_spool *spool;
     struct item *items;
-    struct iovec *iov; /* spooling a batch */
+    struct iovec *iov;   /* spooling a batch */
+    uint64_t peek_start; /* rpos when the batch being handled was taken */
     int64_t backoff_ms, next_try_ms;
     char logged[256]; /* the error last written to stderr ("" after a success) */
     bool spool_full;  /* a spool-full episode is under way (logged once) */
     uint64_t queue_drops_logged;
+    bool queue_full; /* a queue-full episode is under way (logged at start and end) */
 };
 
 /* The longest an event waits in the queue before the thread looks. */
@@ -300,6 +302,7 @@ static unsigned peek_queue(struct redis_sink *s, uint64_t *end)
     pthread_mutex_lock(&s->mu);
     uint64_t r = s->rpos, w = s->wpos;
     pthread_mutex_unlock(&s->mu);
+    s->peek_start = r;
     unsigned n = 0;
     while (r < w && n < s->batch) {
         uint64_t at = r % s->cap;
@@ -324,7 +327,9 @@ static unsigned peek_queue(struct redis_sink *s, uint64_t *end)
 static void release_queue(struct redis_sink *s, uint64_t end, unsigned delivered)
 {
     pthread_mutex_lock(&s->mu);
-    s->rpos = end;
+    /* Nothing taken: leave rpos alone, write() may have rewound an empty ring meanwhile. */
+    if (end != s->peek_start)
+        s->rpos = end;
     s->delivered += delivered;
     pthread_mutex_unlock(&s->mu);
 }
@@ -430,13 +435,18 @@ static void *run(void *arg)
         int64_t deadline = s->deadline_ms;
         uint64_t used = s->wpos - s->rpos, drops = s->dropped_queue;
         pthread_mutex_unlock(&s->mu);
-        if (drops > s->queue_drops_logged) {
+        if (drops > s->queue_drops_logged && !s->queue_full) {
             fprintf(stderr,
-                    "sluice: redis %s: memory queue full (redis.queue_size): %llu events "
-                    "dropped so far\n",
+                    "sluice: redis %s: memory queue full (redis.queue_size): dropping events "
+                    "(counted in stats)\n",
+                    s->where);
+            s->queue_full = true;
+        } else if (drops == s->queue_drops_logged && s->queue_full) {
+            fprintf(stderr, "sluice: redis %s: memory queue has room again; %llu events dropped\n",
                     s->where, (unsigned long long)drops);
-            s->queue_drops_logged = drops;
+            s->queue_full = false;
         }
+        s->queue_drops_logged = drops;
         int64_t now = now_ms();
         bool late = stop && now >= deadline;
         if (!s->rc && !late && now >= s->next_try_ms)
@@ -474,6 +484,10 @@ static int redis_write(void *ctx, unsigned type, const char *line, size_t len)
     struct redis_sink *s = ctx;
     uint64_t need = sizeof(struct rec) + PAD8(len);
     pthread_mutex_lock(&s->mu);
+    /* An empty ring starts again at its beginning: the same few pages stay hot (and faulted
+     * in) rather than every event touching fresh memory until the first wrap. */
+    if (s->wpos == s->rpos)
+        s->wpos = s->rpos = 0;
     uint64_t at = s->wpos % s->cap, room = s->cap - at;
     uint64_t total = need + (room < need ? room : 0);
     if (len >= UINT32_MAX || s->wpos - s->rpos + total > s->cap) {

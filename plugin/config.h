@@ -60,6 +60,8 @@ struct sluice_config {
     uint64_t eve_rotate_size;     /* outputs.eve.rotate_size: bytes; 0 = no size rotation */
     uint32_t eve_rotate_interval; /* outputs.eve.rotate_interval: seconds of wall time; 0 = off */
     uint32_t eve_fsync_interval;  /* outputs.eve.fsync_interval: seconds; 0 = never fsync */
+    bool stdout_enabled;          /* outputs.stdout.enabled: EVE lines to standard output too */
+    unsigned stdout_types;        /* outputs.stdout.types */
 
     /* redis.*: the Redis sink (alerts/sink-redis.c) */
     bool redis_enabled;

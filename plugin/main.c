@@ -75,6 +75,7 @@ static void usage(FILE *out)
             "  -h, --help             this help\n"
             "\n"
             "Events go to LOGDIR/eve.json; --set outputs.eve.filename=- prints them instead.\n"
+            "--set redis.enabled=true also sends them to Redis (see redis.* in --help-config).\n"
             "Signals: TERM/INT stop (flows ended, events written), HUP reopens eve.json,\n"
             "USR1 writes a stats event.\n"
             "Exit status: 0 ok, 1 bad usage, config or input, 2 an input was cut short or a\n"
@@ -322,7 +323,7 @@ static unsigned worker_count(const struct sluice_config *cfg, bool live)
 
 /* The outputs, each shared by every worker's engine; NULL when not configured. */
 struct outputs {
-    struct sl_sink_shared *eve, *redis, *summary;
+    struct sl_sink_shared *eve, *redis, *out, *summary;
     void *summary_ctx; /* for the end-of-run summary, owned by its shared sink */
 };
 
@@ -334,7 +335,8 @@ static struct sl_sink_shared *share(const sluice_sink_ops *ops, void *ctx, unsig
     return s;
 }
 
-/* The EVE file (with its rotation), Redis, and the summary.  0, or -1 with the error printed. */
+/* The EVE file (with its rotation), Redis, standard output, and the summary.  0, or -1 with the
+ * error printed. */
 static int open_outputs(const struct sluice_config *cfg, unsigned n, bool quiet,
                         struct outputs *out)
 {
@@ -366,6 +368,15 @@ static int open_outputs(const struct sluice_config *cfg, unsigned n, bool quiet,
         if (!(out->eve = share(&sl_sink_file_ops, ctx, n)))
             return -1;
     }
+    if (cfg->stdout_enabled) {
+        void *ctx = sl_sink_file_open("-", &err);
+        if (!ctx) {
+            print_error(&err);
+            return -1;
+        }
+        if (!(out->out = share(&sl_sink_stdout_ops, ctx, n)))
+            return -1;
+    }
     /* Opened even with -q, so the stats event (which lists the sinks) is the same either way. */
     out->summary_ctx = sl_sink_summary_new(&cfg->home_nets);
     if (out->summary_ctx && !(out->summary = share(&sl_sink_summary_ops, out->summary_ctx, n)))
@@ -376,7 +387,7 @@ static int open_outputs(const struct sluice_config *cfg, unsigned n, bool quiet,
 /* Handles from worker `from` on that no engine took count as closed. */
 static void release_outputs(struct outputs *out, unsigned from, unsigned n)
 {
-    struct sl_sink_shared *all[] = {out->redis, out->eve, out->summary};
+    struct sl_sink_shared *all[] = {out->redis, out->eve, out->out, out->summary};
     for (unsigned k = 0; k < sizeof(all) / sizeof(all[0]); k++)
         for (unsigned i = from; all[k] && i < n; i++)
             sl_sink_shared_release(all[k], i);
@@ -404,6 +415,7 @@ static int make_engines(const struct sluice_config *cfg, struct sl_workers *ws, 
             unsigned types;
         } sinks[] = {{out->redis, cfg->redis_types},
                      {out->eve, cfg->eve_types},
+                     {out->out, cfg->stdout_types},
                      {out->summary, SLUICE_EVENT_ALERT | SLUICE_EVENT_FLOW}};
         for (unsigned k = 0; k < sizeof(sinks) / sizeof(sinks[0]); k++) {
             if (!sinks[k].s)

@@ -23,6 +23,7 @@ int main(void)
     srunner_add_suite(sr, suite_hosts());
     srunner_add_suite(sr, suite_egress());
     srunner_add_suite(sr, suite_spool());
+    srunner_add_suite(sr, suite_sink_redis());
     srunner_add_suite(sr, suite_engine());
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_ENV);

@@ -88,6 +88,47 @@ START_TEST(write_failure_is_counted)
 }
 END_TEST
 
+START_TEST(rotate_by_size)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/eve.json", dir);
+    sluice_error err;
+    void *s = sl_sink_file_open(path, &err);
+    ck_assert_ptr_nonnull(s);
+    sl_sink_file_set_rotation(s, 20, 0, 1);
+    /* 8 bytes a line: two fit in 20, the third starts a new file. */
+    for (int i = 0; i < 5; i++) {
+        char line[8];
+        snprintf(line, sizeof(line), "{\"n\":%d}", i);
+        ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_FLOW, line, 7), 0);
+    }
+    ck_assert_int_eq(sl_sink_file_ops.flush(s), 0); /* fdatasync on */
+    ck_assert_uint_eq(sl_sink_file_rotations(s), 2);
+    sl_sink_file_ops.close(s);
+    ck_assert_str_eq(slurp(path), "{\"n\":4}\n");
+    /* The rotated files hold the rest, whole lines, nothing lost. */
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "cat %s/eve.json.2* | sort | tr -d '\\n'", dir);
+    FILE *p = popen(cmd, "r");
+    char all[256] = "";
+    ck_assert_ptr_nonnull(fgets(all, sizeof(all), p));
+    pclose(p);
+    ck_assert_str_eq(all, "{\"n\":0}{\"n\":1}{\"n\":2}{\"n\":3}");
+}
+END_TEST
+
+START_TEST(stdout_never_rotates)
+{
+    sluice_error err;
+    void *s = sl_sink_file_open("-", &err);
+    ck_assert_ptr_nonnull(s);
+    sl_sink_file_set_rotation(s, 1, 1, 0);
+    ck_assert_int_eq(sl_sink_file_ops.reopen(s), 0);
+    ck_assert_uint_eq(sl_sink_file_rotations(s), 0);
+    sl_sink_file_ops.close(s);
+}
+END_TEST
+
 Suite *suite_sink_file(void)
 {
     Suite *s = suite_create("sink_file");
@@ -96,6 +137,8 @@ Suite *suite_sink_file(void)
     tcase_add_test(tc, lines_and_reopen);
     tcase_add_test(tc, open_error_names_path_and_reason);
     tcase_add_test(tc, write_failure_is_counted);
+    tcase_add_test(tc, rotate_by_size);
+    tcase_add_test(tc, stdout_never_rotates);
     suite_add_tcase(s, tc);
     return s;
 }

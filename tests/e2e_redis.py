@@ -153,6 +153,7 @@ class Server:
 
 
 failures = []
+last_stdout = []
 
 
 def check(cond, msg):
@@ -170,6 +171,7 @@ def run_sluice(logdir, inputs, sets, timeout=300):
     for s in sets:
         args += ["--set", s]
     p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    last_stdout[:] = p.stdout.splitlines()
     return p.returncode, p.stderr.decode("utf-8", "replace")
 
 
@@ -258,7 +260,7 @@ def case_rpush_per_type_filter():
     log = os.path.join(WORK, "rpush")
     rc, err = run_sluice(log, pcap_inputs(), redis_sets(
         srv.port, "redis.mode=rpush", "redis.key=ids", "redis.key_per_type=true",
-        "redis.types=alert,stats"))
+        "redis.types=alert,stats", "outputs.stdout.enabled=true", "outputs.stdout.types=flow"))
     check(rc == 0, "rpush: sluice exited %d: %s" % (rc, err))
     eve = eve_events(log)
     c = srv.client()
@@ -274,7 +276,8 @@ def case_rpush_per_type_filter():
     check(c.cmd("EXISTS", "ids:flow") == 0 and c.cmd("EXISTS", "ids") == 0,
           "rpush: flow events reached Redis despite redis.types=alert,stats")
     check(any(e["event_type"] == "flow" for e in eve), "rpush: eve.json lost its flows")
-    print("rpush: %d alerts to ids:alert, %d stats to ids:stats, flows to the file only"
+    check(same_bytes(last_stdout, log, ("flow",)), "rpush: stdout is not eve.json's flows")
+    print("rpush: %d alerts to ids:alert, %d stats to ids:stats; flows to stdout; all to the file"
           % (len(alerts), len(stats)))
     srv.stop()
 
@@ -386,6 +389,48 @@ def case_never_started():
     srv.stop()
 
 
+def spooled_ids(logdir):
+    """event_ids of the whole lines in the spool (a last line cut by SIGKILL is not one)."""
+    d = os.path.join(logdir, "redis-spool")
+    out = []
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".spool"):
+            with open(os.path.join(d, name), "rb") as f:
+                data = f.read()
+            for line in data.split(b"\n")[:-1]:
+                out.append(json.loads(line)["event_id"])
+    return out
+
+
+def case_killed_sensor():
+    port = free_port()
+    log = os.path.join(WORK, "killed")
+    os.makedirs(log, exist_ok=True)
+    inputs = [REAL] * 20 if REAL and os.path.isdir(REAL) else pcap_inputs() * 25
+    args = [SLUICE, "-q", "-l", log, "--set", "outputs.eve.enabled=false"]
+    for i in inputs:
+        args += ["-r", i]
+    args += ["--set=" + x for x in redis_sets(port)]
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and p.poll() is None and spool_lines(log) < 2000:
+        time.sleep(0.02)
+    check(p.poll() is None, "killed: the replay ended before it could be killed")
+    p.kill()
+    p.wait()
+    left = spooled_ids(log)
+    check(len(left) >= 2000, "killed: only %d events in the spool" % len(left))
+    srv = Server("killed", port=port).start()
+    rc, err = run_sluice(log, [os.path.join(PCAPS, "mixed.pcap")], redis_sets(port))
+    check(rc == 0, "killed: next run exited %d: %s" % (rc, err))
+    eve2 = eve_events(log)
+    got = ids(parse_redis(srv.client().cmd("LRANGE", "sluice", 0, -1)))[::-1]
+    check(got == left + ids(eve2), "killed: Redis has %d events, want the %d the killed sensor "
+          "spooled, then %d" % (len(got), len(left), len(eve2)))
+    print("killed sensor: %d spooled events delivered by the next start, in order" % len(left))
+    srv.stop()
+
+
 def case_wrong_password():
     srv = Server("auth", extra=["--requirepass", "letmein"]).start()
     log = os.path.join(WORK, "auth")
@@ -481,7 +526,7 @@ def case_kill_restart():
 
 def main():
     cases = (case_list, case_rpush_per_type_filter, case_channel, case_stream, case_unix_acl_db,
-             case_never_started, case_wrong_password, case_kill_restart)
+             case_never_started, case_killed_sensor, case_wrong_password, case_kill_restart)
     only = os.environ.get("REDIS_CASES")  # e.g. REDIS_CASES=kill_restart while debugging
     try:
         for case in cases:

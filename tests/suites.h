@@ -22,5 +22,6 @@ Suite *suite_egress(void);
 Suite *suite_merge(void);
 Suite *suite_spool(void);
 Suite *suite_workers(void);
+Suite *suite_sink_redis(void);
 
 #endif
