@@ -20,6 +20,7 @@ int main(void)
     srunner_add_suite(sr, suite_bittorrent());
     srunner_add_suite(sr, suite_hosts());
     srunner_add_suite(sr, suite_engine());
+    srunner_add_suite(sr, suite_hostile());
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);

@@ -18,5 +18,6 @@ Suite *suite_jw(void);
 Suite *suite_sink_file(void);
 Suite *suite_bittorrent(void);
 Suite *suite_hosts(void);
+Suite *suite_hostile(void);
 
 #endif
