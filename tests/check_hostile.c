@@ -93,7 +93,8 @@ static void send_seg(struct conv *cv, int dir, uint8_t flags, const void *data, 
     tcp[12] = 5 << 4;
     tcp[13] = flags;
     put16(tcp + 14, 65535);
-    memcpy(tcp + 20, data, n);
+    if (n)
+        memcpy(tcp + 20, data, n);
     cv->seq[dir] += (uint32_t)n + ((flags & 0x03) ? 1 : 0);
     cv->t += 0.01;
     sluice_packet p = {
