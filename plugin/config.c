@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "jsonc.h"
+#include "jw.h"
 
 #define MAX_CONFIG_FILE (1 << 20)
 
@@ -703,8 +704,13 @@ static const char *json_shown(const struct sl_jnode *n)
     }
 }
 
+/* Where each option was set in the file being loaded (line 0: not yet). */
+struct seen_at {
+    int line, col;
+};
+
 static int walk(const struct sl_jdoc *d, int obj, const char *prefix, struct sluice_config *cfg,
-                const char *src, sluice_error *err)
+                const char *src, sluice_error *err, struct seen_at *seen)
 {
     for (int c = d->n[obj].child; c >= 0; c = d->n[c].next) {
         const struct sl_jnode *n = &d->n[c];
@@ -716,6 +722,15 @@ static int walk(const struct sl_jdoc *d, int obj, const char *prefix, struct slu
         }
         const struct opt *o = find_opt(name);
         if (o) {
+            /* "flow.memcap" and "flow": {"memcap"} in one file: which one was meant? */
+            struct seen_at *at = &seen[o - opts];
+            if (at->line) {
+                seterr(err, src, n->kline, n->kcol, "option '%s' set twice (first at %d:%d)", name,
+                       at->line, at->col);
+                return -1;
+            }
+            at->line = n->kline;
+            at->col = n->kcol;
             char buf[4096], msg[300];
             const char *text = leaf_text(d, n, o, buf, sizeof(buf));
             if (!text) {
@@ -737,7 +752,7 @@ static int walk(const struct sl_jdoc *d, int obj, const char *prefix, struct slu
                        name, json_shown(n));
                 return -1;
             }
-            if (walk(d, c, name, cfg, src, err) != 0)
+            if (walk(d, c, name, cfg, src, err, seen) != 0)
                 return -1;
         } else {
             unknown_option(err, src, n->kline, n->kcol, name);
@@ -772,7 +787,9 @@ int sl_config_load_buffer(struct sluice_config *cfg, const char *buf, size_t len
         return -1;
     }
     *tmp = *cfg;
-    int r = walk(&d, 0, "", tmp, source, err);
+    struct seen_at seen[NOPTS];
+    memset(seen, 0, sizeof(seen));
+    int r = walk(&d, 0, "", tmp, source, err, seen);
     if (r == 0) {
         fill_sensor_name(tmp);
         *cfg = *tmp;
@@ -812,6 +829,19 @@ int sl_config_load_file(struct sluice_config *cfg, const char *path, sluice_erro
 int sl_config_set(struct sluice_config *cfg, const char *assignment, sluice_error *err)
 {
     memset(err, 0, sizeof(*err));
+    /* As in a config file: UTF-8 text, no control characters (they would end up in events). */
+    size_t alen = strlen(assignment);
+    for (size_t i = 0; i < alen; i++) {
+        unsigned char ch = (unsigned char)assignment[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            seterr(err, "--set", 0, 0, "control character 0x%02x at byte %zu", ch, i + 1);
+            return -1;
+        }
+    }
+    if (!sl_jw_utf8_valid((const uint8_t *)assignment, alen)) {
+        seterr(err, "--set", 0, 0, "argument is not valid UTF-8");
+        return -1;
+    }
     const char *eq = strchr(assignment, '=');
     char name[256];
     if (!eq || eq == assignment || (size_t)(eq - assignment) >= sizeof(name)) {

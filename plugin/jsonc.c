@@ -203,12 +203,22 @@ static int parse_number(struct parser *p, int node)
     if (peek(p) == '-')
         advance(p);
     int digits = 0;
+    bool zero = peek(p) == '0';
     while (peek(p) >= '0' && peek(p) <= '9') {
         advance(p);
         digits++;
     }
+    if (!digits)
+        return fail(p, "syntax error: expected a value");
+    if (zero && digits > 1) { /* JSON has no octal, and 010 read as ten would surprise */
+        fail(p, "syntax error: a number cannot start with 0");
+        p->ecol -= digits; /* point at the number */
+        return -1;
+    }
     if (peek(p) == '.') {
         advance(p);
+        if (!(peek(p) >= '0' && peek(p) <= '9'))
+            return fail(p, "syntax error: expected a digit after '.'");
         while (peek(p) >= '0' && peek(p) <= '9')
             advance(p);
     }
@@ -216,11 +226,11 @@ static int parse_number(struct parser *p, int node)
         advance(p);
         if (peek(p) == '+' || peek(p) == '-')
             advance(p);
+        if (!(peek(p) >= '0' && peek(p) <= '9'))
+            return fail(p, "syntax error: expected a digit in the exponent");
         while (peek(p) >= '0' && peek(p) <= '9')
             advance(p);
     }
-    if (!digits)
-        return fail(p, "syntax error: expected a value");
     char *t = strndup(p->s + start, p->pos - start);
     if (!t)
         return fail(p, "out of memory");
@@ -352,13 +362,62 @@ static int parse_value(struct parser *p)
     }
 }
 
+/* Length of the strict UTF-8 sequence at s (no overlong forms, surrogates or code points
+ * past U+10FFFF), or 0 when there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
+    if (!n || left < n)
+        return 0;
+    unsigned lo = 0x80, hi = 0xbf; /* the second byte's range */
+    if (c == 0xe0)
+        lo = 0xa0;
+    else if (c == 0xed)
+        hi = 0x9f;
+    else if (c == 0xf0)
+        lo = 0x90;
+    else if (c == 0xf4)
+        hi = 0x8f;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* The whole file, comments included, must be UTF-8 without NUL: a config names paths and
+ * sensors that end up in every event. */
+static int check_text(struct parser *p)
+{
+    while (p->pos < p->len) {
+        const unsigned char *u = (const unsigned char *)p->s + p->pos;
+        if (*u == 0)
+            return fail(p, "syntax error: NUL byte");
+        size_t n = utf8_seq(u, p->len - p->pos);
+        if (!n)
+            return fail(p, "syntax error: invalid UTF-8 (byte 0x%02x)", *u);
+        for (size_t i = 0; i < n; i++)
+            advance(p);
+    }
+    p->pos = 0;
+    p->line = p->col = 1;
+    return 0;
+}
+
 int sl_jsonc_parse(const char *buf, size_t len, struct sl_jdoc *doc, int *line, int *col, char *msg,
                    size_t msglen)
 {
     struct parser p = {buf, len, 0, 1, 1, doc, msg, msglen, 0, 0, 0};
     memset(doc, 0, sizeof(*doc));
     msg[0] = '\0';
-    int ok = skip_ws(&p) == 0 && parse_value(&p) == 0 && skip_ws(&p) == 0;
+    int ok = check_text(&p) == 0 && skip_ws(&p) == 0 && parse_value(&p) == 0 && skip_ws(&p) == 0;
     if (ok && peek(&p) != -1)
         ok = fail(&p, "syntax error: unexpected text after the end of the document") == 0;
     if (!ok) {

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "suites.h"
@@ -104,6 +105,83 @@ static const struct bad bad_configs[] = {
     {"{\"a\": \"tab\there\"}", "t.json:1:11: syntax error: control character in string"},
     {"{\"a\": / }", "t.json:1:8: syntax error: '/' must start a '//' comment"},
     {"{\"a\":[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}", "t.json:1:21: nesting deeper than 16"},
+    /* Wrong types for each kind of option. */
+    {"{\"alerts\": {\"indicators\": \"yes\"}}",
+     "t.json:1:27: option 'alerts.indicators': expected true or false, got \"yes\""},
+    {"{\"alerts.indicators\": 1}",
+     "t.json:1:23: option 'alerts.indicators': expected true or false, got 1"},
+    {"{\"hosts.max\": [1]}",
+     "t.json:1:15: option 'hosts.max': expected a whole number, got an array"},
+    {"{\"sensor.name\": {\"a\": 1}}",
+     "t.json:1:17: option 'sensor.name': expected a string, got an object"},
+    {"{\"sensor.name\": null}", "t.json:1:17: option 'sensor.name': expected a string, got null"},
+    {"{\"home_networks\": [10]}", "t.json:1:19: option 'home_networks': expected a list of CIDRs "
+                                  "(\"10.0.0.0/8\"), got an array"},
+    {"{\"hosts.max\": 1.5}", "t.json:1:15: option 'hosts.max': expected a whole number, got '1.5'"},
+    {"{\"hosts.max\": 1e3}", "t.json:1:15: option 'hosts.max': expected a whole number, got '1e3'"},
+    /* Unknown keys, nested or odd. */
+    {"{\"flow\": {\"nope\": 1}}",
+     "t.json:1:11: unknown option 'flow.nope' (see sluice --help-config)"},
+    {"{\"\": 1}", "t.json:1:2: unknown option '' (see sluice --help-config)"},
+    {"{\"flow..memcap\": 1}",
+     "t.json:1:2: unknown option 'flow..memcap' (did you mean 'flow.memcap'?)"},
+    /* Bad CIDRs. */
+    {"{\"home_networks\": [\"10.0.0.0/8x\"]}",
+     "t.json:1:19: option 'home_networks': bad CIDR '10.0.0.0/8x' (prefix must be 0..32)"},
+    {"{\"home_networks\": [\"300.1.1.1/8\"]}",
+     "t.json:1:19: option 'home_networks': bad CIDR '300.1.1.1/8' (expected an address/prefix)"},
+    {"{\"home_networks\": [\"10.0.0.0/-1\"]}",
+     "t.json:1:19: option 'home_networks': bad CIDR '10.0.0.0/-1' (prefix must be 0..32)"},
+    {"{\"home_networks\": [\"/8\"]}",
+     "t.json:1:19: option 'home_networks': bad CIDR '/8' (expected an address/prefix)"},
+    {"{\"home_networks\": [\"::g/64\"]}",
+     "t.json:1:19: option 'home_networks': bad CIDR '::g/64' (expected an address/prefix)"},
+    /* Negative sizes, durations and counts; overflow. */
+    {"{\"flow.memcap\": \"-5MiB\"}",
+     "t.json:1:17: option 'flow.memcap': expected a size (bytes, or a "
+     "number with KiB/MiB/GiB/TiB), got '-5MiB'"},
+    {"{\"flow.timeout.udp\": -1}", "t.json:1:22: option 'flow.timeout.udp': expected a duration "
+                                   "(seconds, or a number with s/m/h/d), got '-1'"},
+    {"{\"hosts.max\": -0}", "t.json:1:15: option 'hosts.max': expected a whole number, got '-0'"},
+    {"{\"hosts.max\": 18446744073709551616}",
+     "t.json:1:15: option 'hosts.max': expected a whole number, got '18446744073709551616'"},
+    {"{\"ndpi.max_flows\": 16777217}",
+     "t.json:1:20: option 'ndpi.max_flows': 16777217 is above the maximum 16777216"},
+    {"{\"flow.timeout.udp\": \"9999999999999999h\"}",
+     "t.json:1:22: option 'flow.timeout.udp': '9999999999999999h' is too large (at most 86400)"},
+    {"{\"flow.memcap\": 184467440737095516160}",
+     "t.json:1:17: option 'flow.memcap': '184467440737095516160' is too large (at most "
+     "68719476736)"},
+    /* Numbers JSON does not have. */
+    {"{\"hosts.max\": 0100}", "t.json:1:15: syntax error: a number cannot start with 0"},
+    {"{\"hosts.max\": 1.}", "t.json:1:17: syntax error: expected a digit after '.'"},
+    {"{\"hosts.max\": 1e}", "t.json:1:17: syntax error: expected a digit in the exponent"},
+    {"{\"hosts.max\": +1}", "t.json:1:15: syntax error: expected a value"},
+    {"{\"hosts.max\": 0x10}", "t.json:1:16: syntax error: expected ',' or '}' after object member"},
+    /* The same key twice, or the same option in both spellings. */
+    {"{\"hosts.max\": 100, \"hosts.max\": 200}", "t.json:1:20: duplicate key 'hosts.max'"},
+    {"{\"flow\": {}, \"flow\": {}}", "t.json:1:14: duplicate key 'flow'"},
+    {"{\"flow.memcap\": \"4MiB\",\n \"flow\": {\"memcap\": \"8MiB\"}}",
+     "t.json:2:11: option 'flow.memcap' set twice (first at 1:2)"},
+    /* Deep nesting of objects, too. */
+    {"{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{"
+     "\"a\":"
+     "{\"a\":{\"a\":{\"a\":1}}}}}}}}}}}}}}}}}}",
+     "t.json:1:81: nesting deeper than 16"},
+    /* Not UTF-8 (in a value, a key, a comment; overlong; a surrogate), and NUL bytes. */
+    {"{\"sensor.name\": \"ab\xff\"}", "t.json:1:20: syntax error: invalid UTF-8 (byte 0xff)"},
+    {"{\"sens\xc3\"}", "t.json:1:7: syntax error: invalid UTF-8 (byte 0xc3)"},
+    {"// caf\xe9\n{}", "t.json:1:7: syntax error: invalid UTF-8 (byte 0xe9)"},
+    {"{\"sensor.name\": \"\xc0\xaf\"}", "t.json:1:18: syntax error: invalid UTF-8 (byte 0xc0)"},
+    {"{\"sensor.name\": \"\xed\xa0\x80\"}", "t.json:1:18: syntax error: invalid UTF-8 (byte 0xed)"},
+    {"{\"sensor.name\": \"\xf4\x90\x80\x80\"}",
+     "t.json:1:18: syntax error: invalid UTF-8 (byte 0xf4)"},
+    {"{\"sensor.name\": \"a\\u0000b\"}",
+     "t.json:1:25: syntax error: \\u0000 is not allowed in a config string"},
+    /* Empty, or nothing but a comment. */
+    {"", "t.json:1:1: syntax error: unexpected end of file"},
+    {"// nothing\n", "t.json:2:1: syntax error: unexpected end of file"},
+    {"{\"sensor.name\": \"abc", "t.json:1:21: syntax error: unterminated string"},
 };
 
 START_TEST(bad_config_errors)
@@ -114,6 +192,34 @@ START_TEST(bad_config_errors)
     ck_assert_str_eq(errline(), b->error);
     /* A config that fails leaves the settings as they were. */
     ck_assert_mem_eq(&before, &cfg, sizeof(cfg));
+}
+END_TEST
+
+/* A NUL byte anywhere (the table's strings cannot hold one), a file too big, a directory. */
+START_TEST(nul_bytes_and_files_rejected)
+{
+    static const char in_value[] = "{\"sensor.name\": \"a\0b\"}", after[] = "{}\0";
+    ck_assert_int_eq(sl_config_load_buffer(&cfg, in_value, sizeof(in_value) - 1, "t.json", &err),
+                     -1);
+    ck_assert_str_eq(errline(), "t.json:1:19: syntax error: NUL byte");
+    ck_assert_int_eq(sl_config_load_buffer(&cfg, after, sizeof(after) - 1, "t.json", &err), -1);
+    ck_assert_str_eq(errline(), "t.json:1:3: syntax error: NUL byte");
+    char path[] = "/tmp/sluice-cfg-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, 2 << 20), 0); /* 2 MiB of NULs: refused before parsing */
+    close(fd);
+    ck_assert_int_eq(sl_config_load_file(&cfg, path, &err), -1);
+    ck_assert_ptr_nonnull(strstr(errline(), path));
+    ck_assert_ptr_nonnull(strstr(errline(), "not a regular file of at most 1048576 bytes"));
+    unlink(path);
+    ck_assert_int_eq(sl_config_load_file(&cfg, "/tmp", &err), -1);
+    ck_assert_ptr_nonnull(strstr(errline(), "/tmp"));
+    /* --set: control characters and invalid UTF-8, as in a file. */
+    ck_assert_int_eq(sl_config_set(&cfg, "sensor.name=a\x01", &err), -1);
+    ck_assert_str_eq(errline(), "--set: control character 0x01 at byte 14");
+    ck_assert_int_eq(sl_config_set(&cfg, "sensor.name=\xff", &err), -1);
+    ck_assert_str_eq(errline(), "--set: argument is not valid UTF-8");
 }
 END_TEST
 
@@ -262,6 +368,7 @@ Suite *suite_config(void)
                         (int)(sizeof(bad_configs) / sizeof(bad_configs[0])));
     tcase_add_test(tc, set_every_option);
     tcase_add_test(tc, set_errors);
+    tcase_add_test(tc, nul_bytes_and_files_rejected);
     tcase_add_test(tc, sample_config_matches_the_table);
     tcase_add_test(tc, help_lists_every_option);
     tcase_add_test(tc, cidr_contains);

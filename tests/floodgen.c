@@ -172,7 +172,8 @@ static size_t frame(uint8_t *out, int proto, uint32_t src, uint32_t dst, uint16_
         be16(l4 + 4, (uint32_t)l4len);
         be16(l4 + 6, 0);
     }
-    memcpy(l4 + hl, pl, len);
+    if (len)
+        memcpy(l4 + hl, pl, len);
     uint32_t s = sum16(ip + 12, 8, 0) + (uint32_t)proto + (uint32_t)l4len;
     uint16_t ck = fold(sum16(l4, l4len, s));
     be16(l4 + (proto == 6 ? 16 : 6), proto == 17 && ck == 0 ? 0xffff : ck);
@@ -207,7 +208,8 @@ static size_t message(uint8_t *o, int id, const void *body, size_t n)
 {
     be32(o, (uint32_t)(n + 1));
     o[4] = (uint8_t)id;
-    memcpy(o + 5, body, n);
+    if (n)
+        memcpy(o + 5, body, n);
     return 5 + n;
 }
 

@@ -23,5 +23,6 @@ Suite *suite_merge(void);
 Suite *suite_spool(void);
 Suite *suite_workers(void);
 Suite *suite_sink_redis(void);
+Suite *suite_hostile(void);
 
 #endif

@@ -85,7 +85,7 @@ def payload(lt, f):
 
 
 def captures(top, real):
-    dirs = [os.path.join(top, "pcaps")] + ([real] if real else [])
+    dirs = [os.path.join(top, "pcaps")] + ([real] if real and os.path.isdir(real) else [])
     for d in dirs:
         for name in sorted(os.listdir(d)):
             path = os.path.join(d, name)
