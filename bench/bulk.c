@@ -305,7 +305,8 @@ static int emit(struct pw *w, int64_t ts, struct gf *f, int dir, uint8_t flags, 
     put32be(tcp + 8, (flags & 0x10) ? f->seq[1 - dir] : 0);
     tcp[12] = 5 << 4, tcp[13] = flags, put16(tcp + 14, 65535), put16(tcp + 16, 0),
     put16(tcp + 18, 0);
-    memcpy(tcp + 20, data, n);
+    if (n)
+        memcpy(tcp + 20, data, n);
     uint32_t s = sum16(ip + 12, 8, 6 + 20 + n);
     s = sum16(tcp, 20 + n, s);
     while (s >> 16)
