@@ -121,6 +121,9 @@ static bool find_magnet(struct sl_cur c, struct sl_cur *at)
     if (!sl_text_starts(&c, "GET ", false) && !sl_text_starts(&c, "POST ", false))
         return false;
     for (size_t i = 0; i + 12 <= sl_cur_left(&c); i++) {
+        int ch = sl_cur_peek(&c, i);
+        if (ch != 'm' && ch != 'M')
+            continue; /* the cheap test first: this runs over every byte of a request */
         struct sl_cur t = c;
         sl_cur_skip(&t, i);
         if (sl_text_starts(&t, "magnet:?", true) || sl_text_starts(&t, "magnet%3a%3f", true)) {

@@ -215,6 +215,15 @@ static void tracker_alert(struct sluice_engine *e, struct sl_flow *f, const stru
         e->c.alerts_suppressed++;
 }
 
+/* Whether any sink takes events of `type` (one event per flow: most of a short flow's cost). */
+static bool sink_takes(const struct sluice_engine *e, unsigned type)
+{
+    for (unsigned i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].types & type)
+            return true;
+    return false;
+}
+
 /* Write the flow's event, hand back its nDPI state and free it. */
 static void end_flow(struct sluice_engine *e, struct sl_flow *f, enum sl_end_reason why)
 {
@@ -245,7 +254,13 @@ static void end_flow(struct sluice_engine *e, struct sl_flow *f, enum sl_end_rea
     /* A handshake seen one way only is still reported, at the end. */
     if (sl_dissect_bt_handshake(f) && !(f->flags & SL_FF_BT_REPORTED))
         bt_handshake_alert(e, f, NULL);
-    sl_event_flow(e, f, why);
+    if (sink_takes(e, SLUICE_EVENT_FLOW)) {
+        sl_event_flow(e, f, why);
+    } else {
+        /* No sink takes flow events: count and number it as written, skip building it. */
+        e->event_seq++;
+        e->c.events++;
+    }
     if (e->ev)
         sl_evidence_flow_end(e->ev, f);
     sl_dissect_end(&e->dissect, f);
@@ -513,6 +528,19 @@ static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_
         tracker_alert(e, f, pkt);
 }
 
+/*
+ * A bare TCP ACK after the flow's first payload tells nDPI nothing: its
+ * sequence tracking is set up by then and its dissectors read payload.  Not
+ * feeding it saves a call per ACK and keeps the packet budget for payload.
+ */
+static bool ndpi_can_use(const struct sl_flow *f, const struct sl_packet *pkt)
+{
+    if (pkt->l4proto != 6 || pkt->payload_len ||
+        (pkt->tcp_flags & (SL_TH_SYN | SL_TH_FIN | SL_TH_RST)))
+        return true;
+    return f->payload[0] + f->payload[1] == 0;
+}
+
 static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
 {
     if (pkt->l4proto == 17 && sl_p2p_teredo_shaped(pkt->payload, pkt->payload_caplen))
@@ -614,7 +642,7 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
 
     if (pkt.payload_len && (pkt.l4proto == 6 || pkt.l4proto == 17))
         dissect(e, f, &pkt, dir);
-    if (f->ndpi)
+    if (f->ndpi && ndpi_can_use(f, &pkt))
         classify(e, f, &pkt);
     /* After the classifiers, so an upload known to be P2P by this packet counts as such. */
     if (e->cfg.egress_enabled)

@@ -110,12 +110,22 @@ bool sl_jw_utf8_valid(const uint8_t *s, size_t n)
 
 static const char hexd[] = "0123456789abcdef";
 
+/* Printable ASCII other than '"' and '\\': copied as it is. */
+static inline bool plain(uint8_t b)
+{
+    return b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
+}
+
 static void escaped(struct sl_jw *w, const uint8_t *s, size_t n)
 {
     putc1(w, '"');
     size_t run = 0; /* start of a run of bytes copied as they are */
     for (size_t i = 0; i < n;) {
         uint8_t b = s[i];
+        if (plain(b)) {
+            i++;
+            continue;
+        }
         size_t k = utf8_seq(s + i, n - i);
         const char *esc = NULL;
         char u[8];
@@ -176,8 +186,22 @@ static void member(struct sl_jw *w, const char *key)
         putc1(w, ',');
     w->first[w->depth] = false;
     if (key) {
-        escaped(w, (const uint8_t *)key, strlen(key));
-        putc1(w, ':');
+        /* Keys are almost always plain ASCII: one reserve, one copy, no escaping pass. */
+        size_t n = strlen(key), i = 0;
+        while (i < n && plain((uint8_t)key[i]))
+            i++;
+        if (i == n && reserve(w, n + 3)) {
+            char *d = w->buf + w->len;
+            d[0] = '"';
+            memcpy(d + 1, key, n);
+            d[n + 1] = '"';
+            d[n + 2] = ':';
+            d[n + 3] = '\0';
+            w->len += n + 3;
+        } else {
+            escaped(w, (const uint8_t *)key, n);
+            putc1(w, ':');
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config clang
 libpcap-dev libndpi-dev libjansson-dev libhiredis-dev check
-python3 python3-jsonschema tshark redis-server tcpreplay iproute2 valgrind chromium"
+python3 python3-jsonschema tshark redis-server tcpreplay iproute2 valgrind chromium
+libndpi-bin time"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

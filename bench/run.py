@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""run.py - the benchmark runner behind `make bench` (standard library only).
+
+Generates the captures (bench/benchgen) unless they are there, then measures,
+interleaved and in several rounds (the machine is shared and noisy: read the
+ratios, not the seconds), on each capture:
+
+  readloop    bare libpcap loop (pcap_next_ex, counting), 1 MiB stdio buffer
+              like the sensor's reader: THE baseline ("x bare")
+  capread     the sensor's own reader (plugin/capfile.c) in a bare loop
+  tuples      readloop + parsing + a bidirectional 5-tuple table
+  ndpiReader  ndpiReader -q -i FILE (nDPI 4.2, Debian libndpi-bin)
+  sluice      sluice -r FILE: JSON sink to a scratch dir, and no sink
+              (outputs.eve.enabled=false); 2 workers when --workers exists
+
+It prints packets/s (median), ratios to the bare loop and to ndpiReader, peak
+RSS (wait4's rusage), instructions per packet from callgrind on the first
+100k packets, the memory per tracked flow, and whether each target is met.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def die(msg):
+    print("bench: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def run(cmd, out=None):
+    """Run cmd; (wall seconds, stdout). Dies on a non-zero exit."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE if out is None else out,
+                         stderr=subprocess.PIPE)
+    stdout, stderr = p.communicate()
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        die("%s exited %d: %s" % (" ".join(cmd), p.returncode,
+                                   (stderr or b"").decode(errors="replace")[-600:]))
+    return wall, (stdout or b"").decode(errors="replace")
+
+
+def run_rss(cmd):
+    """Run cmd; (wall seconds, peak RSS KiB, stdout text)."""
+    with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=so, stderr=se)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        so.seek(0)
+        se.seek(0)
+        if p.returncode != 0:
+            die("%s exited %d: %s" % (" ".join(cmd), p.returncode,
+                                       se.read().decode(errors="replace")[-600:]))
+        return wall, ru.ru_maxrss, so.read().decode(errors="replace")
+
+
+def packets_of(text):
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) >= 2 and f[0] == "packets":
+            return int(f[1])
+    die("no packet count in: " + text[:200])
+
+
+def callgrind_ir(cmd, outfile):
+    """Instructions executed by cmd under callgrind."""
+    subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + outfile] + cmd,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    with open(outfile) as f:
+        for line in f:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    die("no totals in " + outfile)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def fmt_rate(x):
+    return "%10.0f" % x if x is not None else "%10s" % "n/a"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True, help="build dir holding sluice and bench/*")
+    ap.add_argument("--dir", required=True, help="where the captures go (outside the source tree)")
+    ap.add_argument("--real", default="", help="directory of real captures to replicate")
+    ap.add_argument("--scale", default="1")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--regen", action="store_true")
+    a = ap.parse_args()
+
+    b = a.bin
+    sluice = os.path.join(b, "sluice")
+    tools = {t: os.path.join(b, "bench", t) for t in ("benchgen", "readloop", "capread", "tuples")}
+    for p in [sluice] + list(tools.values()):
+        if not os.access(p, os.X_OK):
+            die("%s is not built (run make bench)" % p)
+    ndpi = shutil.which("ndpiReader")
+    if not ndpi:
+        die("ndpiReader not found: install Debian's libndpi-bin (tools/deps.sh does)")
+    if not a.no_callgrind and not shutil.which("valgrind"):
+        die("valgrind not found: install Debian's valgrind, or pass --no-callgrind")
+    if not a.real or not os.path.isdir(a.real):
+        die("no directory of real captures (configure --with-real-pcaps=DIR): %r" % a.real)
+
+    os.makedirs(a.dir, exist_ok=True)
+    stamp = os.path.join(a.dir, "generated-scale")
+    if a.regen or not os.path.exists(stamp) or open(stamp).read().strip() != a.scale:
+        print("bench: generating captures in %s (scale %s)..." % (a.dir, a.scale), flush=True)
+        subprocess.run([tools["benchgen"], "-s", a.scale, "-d", a.real, a.dir], check=True)
+        with open(stamp, "w") as f:
+            f.write(a.scale + "\n")
+    caps = ["realmix", "bulk"]
+
+    help_text = subprocess.run([sluice, "--help"], capture_output=True, text=True).stdout
+    has_workers = "workers" in help_text
+    help_cfg = subprocess.run([sluice, "--help-config"], capture_output=True, text=True).stdout
+    has_redis = "outputs.redis.enabled" in help_cfg and "outputs.redis.port" in help_cfg
+
+    scratch = tempfile.mkdtemp(prefix="sluice-bench.")
+    empty = os.path.join(scratch, "empty.pcap")
+    with open(empty, "wb") as f:
+        # A classic pcap header, no packet: the sensor's resident size before any flow.
+        f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+
+    nosink = ["--set", "outputs.eve.enabled=false"]
+    # name -> (label, command builder or None when not available)
+    def sl(extra):
+        return lambda cap: [sluice, "-q", "-r", cap, "-l", os.path.join(scratch, "log")] + extra
+
+    variants = [
+        ("readloop", "bare libpcap loop", lambda c: [tools["readloop"], c]),
+        ("capread", "capfile.c bare loop", lambda c: [tools["capread"], c]),
+        ("tuples", "loop + 5-tuple table", lambda c: [tools["tuples"], c]),
+        ("ndpi", "ndpiReader -q", lambda c: [ndpi, "-q", "-i", c]),
+        ("s1", "sluice 1w JSON sink", sl(["--set", "stats.interval=1"])),
+        ("s1n", "sluice 1w no sink", sl(nosink)),
+        ("s2", "sluice 2w JSON sink",
+         sl(["--workers", "2", "--set", "stats.interval=1"]) if has_workers else None),
+        ("s1r", "sluice 1w redis down",
+         sl(nosink + ["--set", "outputs.redis.enabled=true", "--set", "outputs.redis.port=1"])
+         if has_redis else None),
+    ]
+
+    npk = {}
+    for cap in caps:
+        _, out = run([tools["readloop"], os.path.join(a.dir, cap + ".pcap")])
+        npk[cap] = packets_of(out)
+
+    times = {(v[0], c): [] for v in variants for c in caps}
+    rss = {}
+    stats = {}
+    for r in range(a.rounds):
+        order = variants[r % len(variants):] + variants[:r % len(variants)]
+        for cap in caps:
+            path = os.path.join(a.dir, cap + ".pcap")
+            # Untimed: the file comes from the page cache for every timed run, not the disk.
+            run([tools["readloop"], path])
+            for name, _, mk in order:
+                if mk is None:
+                    continue
+                os.makedirs(os.path.join(scratch, "log"), exist_ok=True)
+                wall, kib, _ = run_rss(mk(path))
+                times[(name, cap)].append(wall)
+                rss[(name, cap)] = max(rss.get((name, cap), 0), kib)
+                eve = os.path.join(scratch, "log", "eve.json")
+                if name == "s1" and os.path.exists(eve):
+                    pk = {"flows": 0, "ndpi": 0, "p2p": 0, "hosts": 0}
+                    last = None
+                    with open(eve) as f:
+                        for line in f:
+                            if '"event_type":"stats"' not in line.replace(" ", ""):
+                                continue
+                            ev = json.loads(line)["stats"]
+                            pk["flows"] = max(pk["flows"], ev["flow"]["active"])
+                            pk["ndpi"] = max(pk["ndpi"], ev["ndpi"]["states_in_use"])
+                            pk["p2p"] = max(pk["p2p"], ev["p2p"]["states_in_use"])
+                            pk["hosts"] = max(pk["hosts"], ev["hosts"]["active"])
+                            last = ev
+                    stats[cap] = [pk, last]
+                shutil.rmtree(os.path.join(scratch, "log"), ignore_errors=True)
+        print("bench: round %d of %d done" % (r + 1, a.rounds), file=sys.stderr, flush=True)
+    _, base_kib, _ = run_rss([sluice, "-q", "-r", empty] + nosink)
+    _, ndpi_base_kib, _ = run_rss([ndpi, "-q", "-i", empty])
+
+    ir = {}
+    startup = {}
+    if not a.no_callgrind:
+        for cap in caps:
+            sp = os.path.join(a.dir, cap + "-slice.pcap")
+            _, out = run([tools["readloop"], sp])
+            n = packets_of(out)
+            for name, _, mk in variants:
+                if mk is None or name in ("s1r", "s2"):
+                    continue
+                os.makedirs(os.path.join(scratch, "log"), exist_ok=True)
+                cg = os.path.join(a.dir, "callgrind.%s.%s.out" % (name, cap))
+                total = callgrind_ir(mk(sp), cg)
+                # Start-up and exit (nDPI builds its tries, sluice its tables) are not per packet.
+                if name not in startup:
+                    startup[name] = callgrind_ir(mk(empty), cg + ".empty")
+                ir[(name, cap)] = (total - startup[name]) / n
+                shutil.rmtree(os.path.join(scratch, "log"), ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    rate = {}
+    for k, v in times.items():
+        if v:
+            rate[k] = npk[k[1]] / statistics.median(v)
+
+    print()
+    print("sluice benchmark, %s UTC; nproc %d; CPU %s; %d rounds, median; shared machine: "
+          "ratios from one run" % (time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+                                   os.cpu_count(), cpu_model(), a.rounds))
+    for cap in caps:
+        path = os.path.join(a.dir, cap + ".pcap")
+        print()
+        print("%s: %d packets, %.0f MB (%s)" % (cap, npk[cap], os.path.getsize(path) / 1e6, path))
+        print("  %-22s %10s %8s %8s %9s %8s" % ("", "pkts/s", "x bare", "x ndpi", "RSS MiB",
+                                              "Ir/pkt"))
+        bare = rate[("readloop", cap)]
+        nd = rate.get(("ndpi", cap))
+        for name, label, mk in variants:
+            k = (name, cap)
+            if k not in rate:
+                print("  %-22s %10s" % (label, "n/a"))
+                continue
+            print("  %-22s %s %8.3f %8.2f %9.1f %8s" % (
+                label, fmt_rate(rate[k]), rate[k] / bare, rate[k] / nd, rss[k] / 1024,
+                "%.0f" % ir[k] if k in ir else "-"))
+        if cap in stats and stats[cap][1]:
+            pk, last = stats[cap]
+            pf = pk["flows"]
+            delta = (rss[("s1", cap)] - base_kib) * 1024
+            fl, nd, pp, ho = (last["flow"]["bytes_per_flow"], last["ndpi"]["bytes_per_state"],
+                              last["p2p"]["bytes_per_state"], last["hosts"]["bytes_per_host"])
+            print("  sluice memory (JSON run, stats every second of packet time): peak RSS - "
+                  "empty-run RSS (%d KiB) = %.1f MiB for a peak of %d tracked flows = %.0f B "
+                  "per tracked flow" % (base_kib, delta / 2**20, pf, delta / pf if pf else 0))
+            print("    per table at peak: flow table %d flows x %d B = %.1f MiB; nDPI states "
+                  "(held only while classifying) %d x %d B = %.1f MiB; p2p dissector states "
+                  "%d x %d B = %.1f MiB; hosts %d x %d B = %.1f MiB; nDPI state_full (flows "
+                  "not classified: pool at ndpi.max_flows) %d" % (
+                      pf, fl, pf * fl / 2**20, pk["ndpi"], nd, pk["ndpi"] * nd / 2**20,
+                      pk["p2p"], pp, pk["p2p"] * pp / 2**20, pk["hosts"], ho,
+                      pk["hosts"] * ho / 2**20, last["ndpi"]["state_full"]))
+            if pf and delta > 8 * 2**20:  # below that, RSS is page-granular noise
+                rest = delta - pk["ndpi"] * nd - pk["p2p"] * pp - pk["hosts"] * ho
+                print("    without nDPI, dissector and host states: %.0f B per tracked flow"
+                      % (rest / pf))
+                stats[cap] += [delta / pf, rest / pf]
+        tf = None
+        try:
+            _, out = run([tools["tuples"], path])
+            tf = int(out.split()[3])
+        except (IndexError, ValueError):
+            pass
+        if tf:
+            print("  ndpiReader memory: (peak RSS - %d KiB empty-run RSS) / %d TCP/UDP flows "
+                  "= %.0f B/flow" % (ndpi_base_kib, tf,
+                                      (rss[("ndpi", cap)] - ndpi_base_kib) * 1024 / tf))
+
+    def ok(c):
+        return "MET" if c else "NOT MET"
+    print()
+    print("targets:")
+    r1 = rate[("s1", "realmix")] / rate[("ndpi", "realmix")]
+    print("  realmix 1 worker >= 3x ndpiReader pkts/s:  %.2fx  %s" % (r1, ok(r1 >= 3)))
+    b1 = rate[("s1", "bulk")] / rate[("readloop", "bulk")]
+    print("  bulk 1 worker >= 60%% of the bare loop:    %.0f%%  %s" % (100 * b1, ok(b1 >= 0.6)))
+    if "realmix" in stats and len(stats["realmix"]) == 4:
+        per, rest = stats["realmix"][2:]
+        print("  <= 256 B resident per tracked flow:       %.0f B all tables, %.0f B flow table "
+              "and the rest once classified (realmix)  %s" % (per, rest, ok(per <= 256)))
+    if ("s2", "bulk") in rate:
+        w2 = rate[("s2", "bulk")] / rate[("s1", "bulk")]
+        print("  2 workers >= 1.7x 1 worker on bulk:       %.2fx  %s (nproc %d)" % (
+            w2, ok(w2 >= 1.7), os.cpu_count()))
+    else:
+        print("  2 workers >= 1.7x 1 worker on bulk:       n/a (this sluice has no --workers)")
+    for cap in caps:
+        ratios = [rate[("s1n", cap)] / rate[("s1", cap)]]
+        line = "  sinks differ < 10%% (%s): no sink / JSON = %.3f" % (cap, ratios[0])
+        if ("s1r", cap) in rate:
+            ratios.append(rate[("s1r", cap)] / rate[("s1", cap)])
+            line += ", redis down / JSON = %.3f" % ratios[1]
+        else:
+            line += ", redis sink: n/a (none in this sluice)"
+        print(line + "  " + ok(max(abs(x - 1) for x in ratios) < 0.10))
+
+if __name__ == "__main__":
+    main()
