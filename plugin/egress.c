@@ -153,8 +153,8 @@ static void host_group(const struct sluice_engine *e, struct sl_host *h)
     }
 }
 
-static const struct sl_egress_windows *windows_of(const struct sluice_engine *e,
-                                                  const struct sl_host *h)
+const struct sl_egress_windows *sl_egress_windows_of(const struct sluice_engine *e,
+                                                     const struct sl_host *h)
 {
     unsigned g = h->egress.group;
     if (g && e->cfg.egress_group[g - 1].windows.count)
@@ -256,7 +256,7 @@ static void check_window(struct sluice_engine *e, struct sl_flow *f, const struc
 {
     struct sl_egress_host *eh = &h->egress;
     const struct sl_ewin_bucket *s = &eh->win[i].sum;
-    uint64_t budget = windows_of(e, h)->budget[i];
+    uint64_t budget = sl_egress_windows_of(e, h)->budget[i];
     uint8_t bit = (uint8_t)(1u << i);
     /* Re-arm once the window has emptied to under half of what fired it. */
     if ((eh->budget_fired & bit) && s->out < budget / 2)
@@ -376,7 +376,7 @@ void sl_egress_packet(struct sluice_engine *e, struct sl_flow *f, const struct s
     }
     if ((f->egress & EG_P2P) && out)
         p2p += n;
-    const struct sl_egress_windows *ws = windows_of(e, h);
+    const struct sl_egress_windows *ws = sl_egress_windows_of(e, h);
     unsigned longest = 0;
     for (unsigned i = 1; i < ws->count; i++)
         if (ws->seconds[i] > ws->seconds[longest])

@@ -82,6 +82,10 @@ void sl_egress_packet(struct sluice_engine *e, struct sl_flow *f, const struct s
 /* The flow turned out to be P2P (a session or inferred): its upload counts as P2P upload. */
 void sl_egress_mark_p2p(struct sl_flow *f);
 
+/* The host's windows: its network group's, or egress.windows. */
+const struct sl_egress_windows *sl_egress_windows_of(const struct sluice_engine *e,
+                                                     const struct sl_host *h);
+
 /* What an egress event says about a flow (false: the flow is not tracked). */
 struct sl_egress_view {
     int side; /* the internal end: 0 client, 1 server */

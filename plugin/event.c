@@ -636,10 +636,7 @@ static void egress_object(struct sluice_engine *e, const struct sl_flow *f, int 
         sl_jw_u64(w, "threshold", threshold);
         const struct sl_egress_host *eh = &v.host->egress;
         if (window >= 0) {
-            const struct sl_egress_windows *ws =
-                eh->group && e->cfg.egress_group[eh->group - 1].windows.count
-                    ? &e->cfg.egress_group[eh->group - 1].windows
-                    : &e->cfg.egress_windows;
+            const struct sl_egress_windows *ws = sl_egress_windows_of(e, v.host);
             char wt[16];
             window_text(ws->seconds[window], wt, sizeof(wt));
             sl_jw_str(w, "window", wt);
