@@ -32,7 +32,10 @@ def run(sluice, tmp, inputs, workers):
     out = os.path.join(tmp, "w%d.json" % workers)
     if os.path.exists(out):
         os.unlink(out)
-    args = [sluice, "-q", "--workers", str(workers), "--set", "outputs.eve.filename=" + out]
+    # LOGDIR is the scratch directory too: evidence pcaps go there, not into the build tree.
+    logdir = os.path.join(tmp, "w%d" % workers)
+    os.makedirs(logdir, exist_ok=True)
+    args = [sluice, "-q", "--workers", str(workers), "-l", logdir, "--set", "outputs.eve.filename=" + out]
     for i in inputs:
         args += ["-r", i]
     r = subprocess.run(args, stderr=subprocess.PIPE, text=True)
