@@ -40,6 +40,7 @@ static void setup(void)
 {
     sluice_error err;
     sl_config_defaults(&cfg);
+    cfg.evidence_enabled = false; /* evidence pcaps have their own tests, in a scratch directory */
     events = json_array();
     eng = sluice_engine_new(&cfg, 0x77, &err);
     ck_assert_msg(eng != NULL, "%s", err.text);
