@@ -3,6 +3,7 @@
 #define SLUICE_BENCH_H
 
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,21 @@ static inline FILE *bench_fopen(const char *path)
     }
     setvbuf(fp, NULL, _IOFBF, BENCH_READ_BUFFER);
     return fp;
+}
+
+/* libpcap reading `path` through that buffer; NULL with the error printed as "prog: path: ...". */
+static inline pcap_t *bench_pcap_open(const char *prog, const char *path)
+{
+    char err[PCAP_ERRBUF_SIZE];
+    FILE *fp = bench_fopen(path);
+    if (!fp)
+        return NULL;
+    pcap_t *p = pcap_fopen_offline(fp, err);
+    if (!p) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, err);
+        fclose(fp);
+    }
+    return p;
 }
 
 #endif

@@ -17,15 +17,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "Usage: readloop FILE\n");
         return 1;
     }
-    char err[PCAP_ERRBUF_SIZE];
-    FILE *fp = bench_fopen(argv[1]);
-    if (!fp)
+    pcap_t *p = bench_pcap_open("readloop", argv[1]);
+    if (!p)
         return 1;
-    pcap_t *p = pcap_fopen_offline(fp, err);
-    if (!p) {
-        fprintf(stderr, "readloop: %s: %s\n", argv[1], err);
-        return 1;
-    }
     struct pcap_pkthdr *h;
     const u_char *data;
     unsigned long long n = 0, bytes = 0;

@@ -94,15 +94,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "Usage: tuples FILE\n");
         return 1;
     }
-    char err[PCAP_ERRBUF_SIZE];
-    FILE *fp = bench_fopen(argv[1]);
-    if (!fp)
+    pcap_t *p = bench_pcap_open("tuples", argv[1]);
+    if (!p)
         return 1;
-    pcap_t *p = pcap_fopen_offline(fp, err);
-    if (!p) {
-        fprintf(stderr, "tuples: %s: %s\n", argv[1], err);
-        return 1;
-    }
     const size_t mask = ((size_t)1 << TABLE_BITS) - 1;
     /* calloc: untouched slots cost no resident memory. */
     struct slot *t = calloc(mask + 1, sizeof(*t));

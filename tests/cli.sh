@@ -4,17 +4,6 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 cap="$top_srcdir/pcaps/bt-handshake.pcap"
 
-# expect STATUS PATTERN -- command...: exit status and a stderr line matching PATTERN
-expect() {
-    want=$1 pat=$2
-    shift 3
-    "$@" >"$TMPD/out" 2>"$TMPD/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $(cat "$TMPD/err")"
-    [ -z "$pat" ] || grep -q -- "$pat" "$TMPD/err" ||
-        fail "'$*': stderr does not match '$pat': $(cat "$TMPD/err")"
-}
-
 "$SLUICE" --version | grep -q '^sluice [0-9]' || fail "--version"
 "$SLUICE" --help | grep -q -- '--set KEY=VALUE' || fail "--help does not document --set"
 "$SLUICE" --help-config | grep -q 'flow.timeout.udp' || fail "--help-config lacks flow.timeout.udp"

@@ -5,15 +5,6 @@
 # with exit 1 and one clear line.  (Signals are tested live: tests/live-veth.sh.)
 . "${top_srcdir:-.}/tests/lib.sh"
 cap="$top_srcdir/pcaps/bt-handshake.pcap"
-expect() {
-    want=$1 pat=$2
-    shift 3
-    "$@" >"$TMPD/out" 2>"$TMPD/err"
-    got=$?
-    [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want; stderr: $(cat "$TMPD/err")"
-    [ -z "$pat" ] || grep -q -- "$pat" "$TMPD/err" ||
-        fail "'$*': stderr does not match '$pat': $(cat "$TMPD/err")"
-}
 printf '{\n  "capture": {\n    "snaplen": "big"\n  }\n}\n' >"$TMPD/bad.json"
 expect 1 "bad.json:3:16: option 'capture.snaplen': expected a whole number" -- \
     "$SLUICE" -c "$TMPD/bad.json" --test-config
