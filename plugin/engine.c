@@ -699,6 +699,8 @@ void sluice_engine_set_capture_stats(sluice_engine *e, const sluice_capture_stat
 void sluice_engine_write_stats(sluice_engine *e)
 {
     sl_event_stats(e);
+    if (e->ev)
+        sl_evidence_sync(e->ev);
     for (unsigned i = 0; i < e->nsinks; i++)
         if (e->sinks[i].ops->flush)
             e->sinks[i].ops->flush(e->sinks[i].ctx);

@@ -6,14 +6,13 @@
  * 16-byte record header per packet; written by hand so the bytes are the
  * same on every run and host.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "evidence.h"
+#include "evwriter.h"
 
 #define US_PER_SEC        1000000LL
 #define PCAP_HEADER_LEN   24
@@ -36,13 +35,15 @@ struct slot {
 
 struct sl_evidence {
     char dir[1100]; /* LOGDIR/evidence */
-    bool dir_made;
     uint32_t ring, snaplen, after_max, nslots;
     uint64_t max_bytes;
     struct slot *slots;
     struct rec *recs; /* nslots * ring */
     uint8_t *data;    /* nslots * ring * snaplen */
     uint32_t free_head;
+    struct sl_evwriter *writer; /* creates and appends to the files, off the packet path */
+    uint8_t *job;               /* one write: a pcap header and a ring-full of records */
+    size_t job_cap;
     struct sl_evidence_stats st;
 };
 
@@ -61,7 +62,10 @@ struct sl_evidence *sl_evidence_new(const struct sluice_config *cfg, sluice_erro
     ev->slots = calloc(ev->nslots, sizeof(*ev->slots));
     ev->recs = calloc((size_t)ev->nslots * ev->ring, sizeof(*ev->recs));
     ev->data = calloc((size_t)ev->nslots * ev->ring, ev->snaplen);
-    if (!ev->slots || !ev->recs || !ev->data)
+    ev->job_cap = PCAP_HEADER_LEN + (size_t)ev->ring * (RECORD_HEADER_LEN + ev->snaplen);
+    ev->job = malloc(ev->job_cap);
+    if (!ev->slots || !ev->recs || !ev->data || !ev->job ||
+        !(ev->writer = sl_evwriter_new(ev->dir, ev->job_cap)))
         goto oom;
     for (uint32_t i = 0; i < ev->nslots; i++)
         ev->slots[i].next_free = i + 2 <= ev->nslots ? i + 2 : 0;
@@ -79,10 +83,17 @@ oom:
     return NULL;
 }
 
+void sl_evidence_sync(struct sl_evidence *ev)
+{
+    sl_evwriter_sync(ev->writer);
+}
+
 void sl_evidence_free(struct sl_evidence *ev)
 {
     if (!ev)
         return;
+    sl_evwriter_free(ev->writer);
+    free(ev->job);
     free(ev->slots);
     free(ev->recs);
     free(ev->data);
@@ -119,6 +130,8 @@ static void give_back(struct sl_evidence *ev, struct sl_flow *f)
     struct slot *s = slot_of(ev, f, &i);
     if (!s)
         return;
+    if (f->flags & SL_FF_EVIDENCE_FILE)
+        sl_evwriter_close(ev->writer, f->flow_id);
     s->next_free = ev->free_head;
     ev->free_head = i + 1;
     f->evidence = 0;
@@ -174,39 +187,23 @@ static bool write_out(struct sl_evidence *ev, struct sl_flow *f, uint32_t idx)
         s->count = 0;
         return false;
     }
-    if (!ev->dir_made) {
-        if (mkdir(ev->dir, 0750) != 0 && errno != EEXIST) {
-            ev->st.write_errors++;
-            s->count = 0;
-            return false;
-        }
-        ev->dir_made = true;
-    }
-    char path[1200], name[64];
-    file_name(f, name, sizeof(name));
-    snprintf(path, sizeof(path), "%s/%s", ev->dir, name + sizeof("evidence/") - 1);
-    FILE *fp = fopen(path, create ? "wb" : "ab");
-    if (!fp) {
-        ev->st.write_errors++;
-        s->count = 0;
-        return !create;
-    }
-    bool ok = true;
+    size_t n = 0;
     if (create) {
-        uint8_t h[PCAP_HEADER_LEN] = {0};
+        uint8_t *h = ev->job;
+        memset(h, 0, PCAP_HEADER_LEN);
         le32(h, 0xa1b2c3d4u);
         h[4] = 2; /* version 2.4 */
         h[6] = 4;
         le32(h + 16, ev->snaplen);
         le32(h + 20, (uint32_t)first->linktype);
-        ok = fwrite(h, sizeof(h), 1, fp) == 1;
-        ev->st.bytes += sizeof(h);
+        n = PCAP_HEADER_LEN;
+        ev->st.bytes += PCAP_HEADER_LEN;
         ev->st.files++;
         f->flags |= SL_FF_EVIDENCE_FILE;
     }
     if (s->linktype < 0)
         s->linktype = first->linktype;
-    for (uint16_t k = 0; ok && k < s->count; k++) {
+    for (uint16_t k = 0; k < s->count; k++) {
         uint32_t pos = (s->head + k) % ev->ring;
         const struct rec *r = &ev->recs[(size_t)idx * ev->ring + pos];
         if (r->linktype != s->linktype) {
@@ -217,7 +214,7 @@ static bool write_out(struct sl_evidence *ev, struct sl_flow *f, uint32_t idx)
             ev->st.disk_cap_reached++;
             continue;
         }
-        uint8_t h[RECORD_HEADER_LEN];
+        uint8_t *h = ev->job + n;
         int64_t sec = r->ts_us / US_PER_SEC, usec = r->ts_us % US_PER_SEC;
         if (usec < 0) {
             usec += US_PER_SEC;
@@ -227,14 +224,13 @@ static bool write_out(struct sl_evidence *ev, struct sl_flow *f, uint32_t idx)
         le32(h + 4, (uint32_t)usec);
         le32(h + 8, r->caplen);
         le32(h + 12, r->wirelen);
-        ok = fwrite(h, sizeof(h), 1, fp) == 1 &&
-             (r->caplen == 0 || fwrite(ev->data + ((size_t)idx * ev->ring + pos) * ev->snaplen,
-                                       r->caplen, 1, fp) == 1);
+        memcpy(h + RECORD_HEADER_LEN, ev->data + ((size_t)idx * ev->ring + pos) * ev->snaplen,
+               r->caplen);
+        n += RECORD_HEADER_LEN + r->caplen;
         ev->st.bytes += RECORD_HEADER_LEN + r->caplen;
         ev->st.packets++;
     }
-    if (fclose(fp) != 0 || !ok)
-        ev->st.write_errors++;
+    sl_evwriter_write(ev->writer, f->flow_id, create, ev->job, n);
     s->head = 0;
     s->count = 0;
     return true;
@@ -302,4 +298,8 @@ void sl_evidence_flow_end(struct sl_evidence *ev, struct sl_flow *f)
 void sl_evidence_stats(const struct sl_evidence *ev, struct sl_evidence_stats *out)
 {
     *out = ev->st;
+    uint64_t errors = 0, waits = 0;
+    sl_evwriter_counts(ev->writer, &errors, &waits);
+    out->write_errors += errors;
+    out->writer_waits = waits;
 }

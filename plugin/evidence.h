@@ -16,6 +16,9 @@
  * and evidence.max_bytes caps what all the files hold (disk_cap_reached
  * counts the packets refused).  A packet whose link type differs from the
  * file's (a pcapng with mixed interfaces) is left out and counted.
+ *
+ * The files are created and written by a thread of their own (evwriter.h);
+ * each is whole once its flow ends, at stats time, and at the end of a run.
  */
 #ifndef SLUICE_EVIDENCE_H
 #define SLUICE_EVIDENCE_H
@@ -36,6 +39,7 @@ struct sl_evidence_stats {
     uint64_t disk_cap_reached;      /* packets not written: evidence.max_bytes reached */
     uint64_t linktype_mixed;        /* packets not written: another link type than the file's */
     uint64_t write_errors;          /* files that could not be created or written */
+    uint64_t writer_waits;          /* times the packet path waited for the writer thread */
     uint64_t rings_in_use, ring_capacity, bytes_per_ring;
 };
 
@@ -59,5 +63,8 @@ bool sl_evidence_alert(struct sl_evidence *ev, struct sl_flow *f, const struct s
 void sl_evidence_flow_end(struct sl_evidence *ev, struct sl_flow *f);
 
 void sl_evidence_stats(const struct sl_evidence *ev, struct sl_evidence_stats *out);
+
+/* Write out what the files still open hold (stats time): a flow's file is whole once it ends. */
+void sl_evidence_sync(struct sl_evidence *ev);
 
 #endif

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "engine.h"
@@ -260,6 +261,33 @@ START_TEST(timestamps_before_1970_and_at_epoch)
     ck_assert_str_eq(buf, "1969-12-31T23:59:59.999999+0000");
     sl_format_ts(1709294400123456LL, buf);
     ck_assert_str_eq(buf, "2024-03-01T12:00:00.123456+0000");
+    sl_format_ts(951782400000000LL, buf); /* a leap day of a century divisible by 400 */
+    ck_assert_str_eq(buf, "2000-02-29T00:00:00.000000+0000");
+    sl_format_ts(-62135596800000000LL, buf);
+    ck_assert_str_eq(buf, "0001-01-01T00:00:00.000000+0000");
+    sl_format_ts(253402300799999999LL, buf);
+    ck_assert_str_eq(buf, "9999-12-31T23:59:59.999999+0000");
+    sl_format_ts(253402300800000000LL, buf); /* year 10000: not four digits */
+    ck_assert_str_eq(buf, "1970-01-01T00:00:00.000000+0000");
+    sl_format_ts(INT64_MIN, buf);
+    ck_assert_str_eq(buf, "1970-01-01T00:00:00.000000+0000");
+    /* The hand-rolled calendar agrees with gmtime_r from year 0 to 9999. */
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t us = (int64_t)(x % 315537897600000000ull) - 62167219200000000LL;
+        sl_format_ts(us, buf);
+        int64_t sec = us / 1000000, frac = us % 1000000;
+        if (frac < 0)
+            frac += 1000000, sec--;
+        time_t t = (time_t)sec;
+        struct tm tm;
+        ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+        char want[SL_TS_LEN];
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06d+0000", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+        ck_assert_msg(!strcmp(buf, want), "%lld: %s, gmtime says %s", (long long)us, buf, want);
+    }
 }
 END_TEST
 

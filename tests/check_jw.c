@@ -1,11 +1,13 @@
 /*
  * check_jw.c - the event JSON writer: exact output for nested documents, and
- * for hostile strings output that jansson parses as valid UTF-8 JSON.
+ * for hostile strings output that jansson parses as valid UTF-8 JSON; and
+ * jpick, which reads the summary's fields back out of such lines.
  */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jpick.h"
 #include "jw.h"
 #include "suites.h"
 
@@ -149,6 +151,114 @@ START_TEST(random_bytes_always_valid_json)
 }
 END_TEST
 
+static const char *picked(const struct sl_jpick *p, char *buf, size_t cap)
+{
+    ck_assert_ptr_nonnull(p->v);
+    ck_assert_uint_lt(p->len, cap);
+    memcpy(buf, p->v, p->len);
+    buf[p->len] = '\0';
+    return buf;
+}
+
+START_TEST(jpick_nested_and_top_level)
+{
+    /* The decoy keys sit inside strings, inside arrays, and one level too deep. */
+    static const char line[] =
+        "{\"x\":\"\\\"p2p\\\":{\\\"protocol\\\":\\\"evil\\\"}\\\\\",\"arr\":[{\"protocol\":1}],"
+        "\"p2p\" : {\"deep\":{\"protocol\":\"no\"},\"protocol\":\"bittorrent\",\"n\":42},"
+        "\"flow\":{\"bytes_toserver\":18446744073709551615},\"src_ip\":\"10.0.0.1\"}";
+    struct sl_jpick pk[] = {
+        {"p2p", "protocol", NULL, 0}, {"p2p", "n", NULL, 0},  {"flow", "bytes_toserver", NULL, 0},
+        {"src_ip", NULL, NULL, 0},    {"p2p", NULL, NULL, 0}, {"egress", "bytes_out", NULL, 0},
+        {"x", NULL, NULL, 0}};
+    ck_assert_int_eq(sl_jpick(line, strlen(line), pk, 7), 0);
+    char buf[512];
+    ck_assert_str_eq(picked(&pk[0], buf, sizeof(buf)), "\"bittorrent\"");
+    uint64_t v = 0;
+    ck_assert(sl_jpick_u64(&pk[1], &v));
+    ck_assert_uint_eq(v, 42);
+    ck_assert(sl_jpick_u64(&pk[2], &v));
+    ck_assert_uint_eq(v, UINT64_MAX);
+    ck_assert_uint_eq(sl_jpick_str(&pk[3], buf, sizeof(buf)), 8);
+    ck_assert_str_eq(buf, "10.0.0.1");
+    ck_assert_uint_eq(pk[4].v[0], '{'); /* a whole object picked */
+    ck_assert_uint_eq(pk[4].v[pk[4].len - 1], '}');
+    ck_assert_ptr_null(pk[5].v);
+    ck_assert(!sl_jpick_u64(&pk[5], &v));
+    ck_assert_uint_eq(sl_jpick_str(&pk[5], buf, sizeof(buf)), 0);
+    ck_assert_str_eq(picked(&pk[6], buf, sizeof(buf)),
+                     "\"\\\"p2p\\\":{\\\"protocol\\\":\\\"evil\\\"}\\\\\"");
+    /* Cut to fit, NUL-terminated. */
+    ck_assert_uint_eq(sl_jpick_str(&pk[0], buf, 4), 3);
+    ck_assert_str_eq(buf, "bit");
+}
+END_TEST
+
+START_TEST(jpick_refuses_malformed)
+{
+    static const char *const bad[] = {
+        "",         "[]",         "{",          "{\"a\":1",     "{\"a\":\"x}", "{\"a\" 1}",
+        "{\"a\":}", "{\"a\":1,}", "{\"a\":1}x", "{\"a\":[1,2}", "{a:1}",       "{\"a\":\"\\\"}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct sl_jpick pk[] = {{"a", NULL, NULL, 0}};
+        ck_assert_msg(sl_jpick(bad[i], strlen(bad[i]), pk, 1) < 0, "accepted: %s", bad[i]);
+    }
+    char deep[200] = "{\"a\":";
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "[");
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "]");
+    strcat(deep, "}");
+    struct sl_jpick pk[] = {{"a", NULL, NULL, 0}};
+    ck_assert_int_lt(sl_jpick(deep, strlen(deep), pk, 1), 0);
+    static const char *const nums[] = {"{\"a\":-1}", "{\"a\":1.5}", "{\"a\":18446744073709551616}",
+                                       "{\"a\":\"7\"}", "{\"a\":true}"};
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        uint64_t v;
+        ck_assert_int_eq(sl_jpick(nums[i], strlen(nums[i]), pk, 1), 0);
+        ck_assert_msg(!sl_jpick_u64(&pk[0], &v), "a number: %s", nums[i]);
+    }
+}
+END_TEST
+
+/* Whatever bytes a string holds, the writer's escaping keeps jpick on the real members. */
+START_TEST(jpick_reads_hostile_writer_output)
+{
+    uint64_t s = 0x2545f4914f6cdd1dull;
+    static const char alphabet[] = "\"\\:{}[],pa \x01\xff";
+    for (int round = 0; round < 5000; round++) {
+        uint8_t buf[48];
+        size_t n = (size_t)(round % 48);
+        for (size_t i = 0; i < n; i++) {
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            buf[i] = (uint8_t)alphabet[s % (sizeof(alphabet) - 1)];
+        }
+        sl_jw_reset(&w);
+        sl_jw_obj_open(&w, NULL);
+        sl_jw_strn(&w, "p", buf, n);
+        sl_jw_obj_open(&w, "a");
+        sl_jw_strn(&w, "p", buf, n);
+        sl_jw_u64(&w, "n", (uint64_t)round);
+        sl_jw_obj_close(&w);
+        sl_jw_obj_close(&w);
+        size_t len;
+        const char *t = sl_jw_text(&w, &len);
+        struct sl_jpick p[] = {{"a", "n", NULL, 0}, {"p", NULL, NULL, 0}};
+        ck_assert_int_eq(sl_jpick(t, len, p, 2), 0);
+        uint64_t v = 0;
+        ck_assert(sl_jpick_u64(&p[0], &v));
+        ck_assert_uint_eq(v, (uint64_t)round);
+        json_t *j = json_loadb(p[1].v, p[1].len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        ck_assert_msg(json_is_string(j), "round %d: picked %.*s", round, (int)p[1].len, p[1].v);
+        json_t *all = json_loads(t, JSON_ALLOW_NUL, NULL);
+        ck_assert(json_equal(j, json_object_get(all, "p")));
+        json_decref(all);
+        json_decref(j);
+    }
+}
+END_TEST
+
 Suite *suite_jw(void)
 {
     Suite *s = suite_create("jw");
@@ -158,6 +268,9 @@ Suite *suite_jw(void)
     tcase_add_test(tc, unbalanced_is_refused);
     tcase_add_loop_test(tc, hostile_strings, 0, (int)(sizeof(escapes) / sizeof(escapes[0])));
     tcase_add_test(tc, random_bytes_always_valid_json);
+    tcase_add_test(tc, jpick_nested_and_top_level);
+    tcase_add_test(tc, jpick_refuses_malformed);
+    tcase_add_test(tc, jpick_reads_hostile_writer_output);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -33,9 +33,9 @@ shift $((OPTIND - 1))
 mkdir -p "$out"
 CC=${CC:-clang}
 NICE=${NICE:-}
-INC="-I$top/plugin -I$top/dissectors -I$top/alerts $(pkg-config --cflags libndpi jansson)"
-FLAGS="-std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DPACKAGE_VERSION=\"fuzz\""
-LIBS="$(pkg-config --libs libndpi jansson) -lm"
+INC="-I$top/plugin -I$top/dissectors -I$top/alerts $(pkg-config --cflags libndpi jansson hiredis)"
+FLAGS="-std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DPACKAGE_VERSION=\"fuzz\""
+LIBS="$(pkg-config --libs libndpi jansson hiredis libpcap) -lm -lpthread"
 
 # name:source:define  (one target per dissector, plus the decoder, the engine, the config)
 ALL="decode:fuzz_decode: bencode:fuzz_dissector:FUZZ_BENCODE bt_wire:fuzz_dissector:FUZZ_BT_WIRE

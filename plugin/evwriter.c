@@ -1,0 +1,255 @@
+/*
+ * evwriter.c - the evidence writer thread (see evwriter.h).
+ *
+ * The queue is a byte ring under one mutex: a 16-byte job header (flow id,
+ * operation, length) and the bytes, either of which may wrap.  The thread
+ * copies a job out, gives the space back, and does the file work without the
+ * lock.  It keeps up to OPEN_FILES files open (a flow after its alert writes
+ * a ring-full of packets at a time) and closes the oldest past that.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "evwriter.h"
+
+#define OPEN_FILES 64
+#define MIN_QUEUE  (1u << 20)
+
+enum op { OP_CREATE, OP_APPEND, OP_CLOSE, OP_SYNC, OP_STOP };
+
+struct job {
+    uint64_t flow_id;
+    uint32_t op, len;
+};
+
+struct open_file {
+    uint64_t flow_id;
+    FILE *fp;
+};
+
+struct sl_evwriter {
+    char dir[1100];
+    bool dir_made;
+    pthread_t th;
+    pthread_mutex_t lock;
+    pthread_cond_t more, space, synced;
+    uint8_t *q;
+    size_t cap, head, used; /* ring: bytes [head, head + used) mod cap are jobs */
+    uint64_t sync_asked, sync_done, errors, waits;
+    uint8_t *job; /* the thread's copy of the job it works on */
+    size_t max_write;
+    struct open_file open[OPEN_FILES];
+    unsigned open_next;
+};
+
+static void ring_put(struct sl_evwriter *w, const void *src, size_t n)
+{
+    size_t at = (w->head + w->used) % w->cap, first = n < w->cap - at ? n : w->cap - at;
+    memcpy(w->q + at, src, first);
+    memcpy(w->q, (const uint8_t *)src + first, n - first);
+    w->used += n;
+}
+
+static void ring_take(struct sl_evwriter *w, void *dst, size_t n)
+{
+    size_t first = n < w->cap - w->head ? n : w->cap - w->head;
+    memcpy(dst, w->q + w->head, first);
+    memcpy((uint8_t *)dst + first, w->q, n - first);
+    w->head = (w->head + n) % w->cap;
+    w->used -= n;
+}
+
+/* Queue a job, waiting while the ring has no room for it. */
+static void put_job(struct sl_evwriter *w, uint64_t flow_id, enum op op, const void *data,
+                    size_t len)
+{
+    struct job j = {flow_id, op, (uint32_t)len};
+    pthread_mutex_lock(&w->lock);
+    if (w->cap - w->used < sizeof(j) + len)
+        w->waits++;
+    while (w->cap - w->used < sizeof(j) + len)
+        pthread_cond_wait(&w->space, &w->lock);
+    ring_put(w, &j, sizeof(j));
+    if (len)
+        ring_put(w, data, len);
+    pthread_cond_signal(&w->more);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static struct open_file *find(struct sl_evwriter *w, uint64_t flow_id)
+{
+    for (unsigned k = 0; k < OPEN_FILES; k++)
+        if (w->open[k].fp && w->open[k].flow_id == flow_id)
+            return &w->open[k];
+    return NULL;
+}
+
+static void close_one(struct open_file *o, bool *err)
+{
+    if (o && o->fp) {
+        if (fclose(o->fp) != 0)
+            *err = true;
+        o->fp = NULL;
+    }
+}
+
+static bool write_job(struct sl_evwriter *w, const struct job *j, bool *err)
+{
+    struct open_file *o = find(w, j->flow_id);
+    if (o && j->op == OP_CREATE)
+        close_one(o, err), o = NULL;
+    if (!o) {
+        if (!w->dir_made) {
+            if (mkdir(w->dir, 0750) != 0 && errno != EEXIST)
+                return false;
+            w->dir_made = true;
+        }
+        char path[1200];
+        snprintf(path, sizeof(path), "%s/%" PRIu64 ".pcap", w->dir, j->flow_id);
+        o = &w->open[w->open_next];
+        w->open_next = (w->open_next + 1) % OPEN_FILES;
+        close_one(o, err);
+        if (!(o->fp = fopen(path, j->op == OP_CREATE ? "wb" : "ab")))
+            return false;
+        o->flow_id = j->flow_id;
+    }
+    if (j->len && fwrite(w->job, j->len, 1, o->fp) != 1) {
+        close_one(o, err);
+        return false;
+    }
+    return true;
+}
+
+static void *writer_main(void *arg)
+{
+    struct sl_evwriter *w = arg;
+    for (;;) {
+        struct job j;
+        pthread_mutex_lock(&w->lock);
+        while (w->used == 0)
+            pthread_cond_wait(&w->more, &w->lock);
+        ring_take(w, &j, sizeof(j));
+        ring_take(w, w->job, j.len);
+        pthread_cond_signal(&w->space);
+        pthread_mutex_unlock(&w->lock);
+
+        bool err = false;
+        if (j.op == OP_CREATE || j.op == OP_APPEND) {
+            if (!write_job(w, &j, &err))
+                err = true;
+        } else if (j.op == OP_CLOSE) {
+            close_one(find(w, j.flow_id), &err);
+        } else { /* OP_SYNC, OP_STOP */
+            for (unsigned k = 0; k < OPEN_FILES; k++) {
+                if (j.op == OP_STOP)
+                    close_one(&w->open[k], &err);
+                else if (w->open[k].fp && fflush(w->open[k].fp) != 0)
+                    err = true;
+            }
+        }
+        pthread_mutex_lock(&w->lock);
+        w->errors += err;
+        if (j.op == OP_SYNC || j.op == OP_STOP) {
+            w->sync_done = j.flow_id;
+            pthread_cond_broadcast(&w->synced);
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (j.op == OP_STOP)
+            return NULL;
+    }
+}
+
+struct sl_evwriter *sl_evwriter_new(const char *dir, size_t max_write)
+{
+    struct sl_evwriter *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    snprintf(w->dir, sizeof(w->dir), "%s", dir);
+    w->max_write = max_write;
+    w->cap = 2 * (max_write + sizeof(struct job)) > MIN_QUEUE ? 2 * (max_write + sizeof(struct job))
+                                                              : MIN_QUEUE;
+    w->q = malloc(w->cap);
+    w->job = malloc(max_write ? max_write : 1);
+    if (!w->q || !w->job)
+        goto fail;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->more, NULL);
+    pthread_cond_init(&w->space, NULL);
+    pthread_cond_init(&w->synced, NULL);
+    if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
+        pthread_mutex_destroy(&w->lock);
+        pthread_cond_destroy(&w->more);
+        pthread_cond_destroy(&w->space);
+        pthread_cond_destroy(&w->synced);
+        goto fail;
+    }
+    return w;
+fail:
+    free(w->q);
+    free(w->job);
+    free(w);
+    return NULL;
+}
+
+/* Queue a sync-like job and wait until the thread has done it. */
+static void barrier(struct sl_evwriter *w, enum op op)
+{
+    pthread_mutex_lock(&w->lock);
+    uint64_t seq = ++w->sync_asked;
+    pthread_mutex_unlock(&w->lock);
+    put_job(w, seq, op, NULL, 0);
+    pthread_mutex_lock(&w->lock);
+    while (w->sync_done < seq)
+        pthread_cond_wait(&w->synced, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void sl_evwriter_free(struct sl_evwriter *w)
+{
+    if (!w)
+        return;
+    barrier(w, OP_STOP);
+    pthread_join(w->th, NULL);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->more);
+    pthread_cond_destroy(&w->space);
+    pthread_cond_destroy(&w->synced);
+    free(w->q);
+    free(w->job);
+    free(w);
+}
+
+void sl_evwriter_write(struct sl_evwriter *w, uint64_t flow_id, bool create, const void *data,
+                       size_t len)
+{
+    if (len > w->max_write) { /* a caller's bug: never overrun the thread's buffer */
+        pthread_mutex_lock(&w->lock);
+        w->errors++;
+        pthread_mutex_unlock(&w->lock);
+        return;
+    }
+    put_job(w, flow_id, create ? OP_CREATE : OP_APPEND, data, len);
+}
+
+void sl_evwriter_close(struct sl_evwriter *w, uint64_t flow_id)
+{
+    put_job(w, flow_id, OP_CLOSE, NULL, 0);
+}
+
+void sl_evwriter_sync(struct sl_evwriter *w)
+{
+    barrier(w, OP_SYNC);
+}
+
+void sl_evwriter_counts(struct sl_evwriter *w, uint64_t *errors, uint64_t *waits)
+{
+    pthread_mutex_lock(&w->lock);
+    *errors = w->errors;
+    *waits = w->waits;
+    pthread_mutex_unlock(&w->lock);
+}
