@@ -77,7 +77,7 @@ struct sl_evidence *sl_evidence_new(const struct sluice_config *cfg, sluice_erro
 oom:
     snprintf(err->text, sizeof(err->text),
              "cannot allocate the evidence rings (evidence.max_flows %u x evidence.ring_packets "
-             "%u x evidence.snaplen %u)",
+             "%u x evidence.snaplen %u) or start the evidence writer thread",
              cfg->evidence_max_flows, cfg->evidence_ring_packets, cfg->evidence_snaplen);
     sl_evidence_free(ev);
     return NULL;

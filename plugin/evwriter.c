@@ -17,7 +17,7 @@
 
 #include "evwriter.h"
 
-#define OPEN_FILES 64
+#define OPEN_FILES 16 /* per engine: sluice's 64 workers at most stay within 1024 descriptors */
 #define MIN_QUEUE  (1u << 20)
 
 enum op { OP_CREATE, OP_APPEND, OP_CLOSE, OP_SYNC, OP_STOP };

@@ -1,12 +1,14 @@
 /*
  * check_sink_file.c - the EVE file sink: whole lines, reopen after a
- * rename (logrotate), clear errors, counted failures.
+ * rename (logrotate), clear errors, counted failures; and the evidence
+ * writer thread: every byte in order across more flows than it keeps open.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "evwriter.h"
 #include "sink-file.h"
 #include "suites.h"
 
@@ -129,6 +131,56 @@ START_TEST(stdout_never_rotates)
 }
 END_TEST
 
+START_TEST(evwriter_keeps_order_past_its_open_files)
+{
+    char evdir[128];
+    snprintf(evdir, sizeof(evdir), "%s/evidence", dir);
+    struct sl_evwriter *w = sl_evwriter_new(evdir, 64);
+    ck_assert_ptr_nonnull(w);
+    /* 40 flows written round-robin, 5 writes each: more than the 16 files it keeps open, so
+     * files are closed and opened again for append between writes. */
+    enum { FLOWS = 40, ROUNDS = 5 };
+    for (int r = 0; r < ROUNDS; r++) {
+        for (uint64_t f = 0; f < FLOWS; f++) {
+            char chunk[32];
+            int n = snprintf(chunk, sizeof(chunk), "%llu:%d;", (unsigned long long)f, r);
+            sl_evwriter_write(w, 1000 + f, r == 0, chunk, (size_t)n);
+        }
+        if (r == 2)
+            sl_evwriter_close(w, 1000); /* closed early, appended to later */
+    }
+    uint8_t big[65] = {0};
+    sl_evwriter_write(w, 1, true, big, sizeof(big)); /* past max_write: refused, counted */
+    sl_evwriter_sync(w);
+    for (uint64_t f = 0; f < FLOWS; f++) {
+        char path[192], want[256];
+        size_t n = 0;
+        for (int r = 0; r < ROUNDS; r++)
+            n += (size_t)snprintf(want + n, sizeof(want) - n, "%llu:%d;", (unsigned long long)f, r);
+        snprintf(path, sizeof(path), "%s/%llu.pcap", evdir, (unsigned long long)(1000 + f));
+        ck_assert_str_eq(slurp(path), want);
+    }
+    char path[192];
+    snprintf(path, sizeof(path), "%s/1.pcap", evdir);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    uint64_t errors = 0, waits = 0;
+    sl_evwriter_counts(w, &errors, &waits);
+    ck_assert_uint_eq(errors, 1);
+    sl_evwriter_free(w);
+
+    /* A directory that cannot be made: every write is an error, none is lost silently. */
+    snprintf(evdir, sizeof(evdir), "%s/no/such/dir", dir);
+    w = sl_evwriter_new(evdir, 64);
+    ck_assert_ptr_nonnull(w);
+    sl_evwriter_write(w, 7, true, "x", 1);
+    sl_evwriter_write(w, 7, false, "y", 1);
+    sl_evwriter_sync(w);
+    sl_evwriter_counts(w, &errors, &waits);
+    ck_assert_uint_eq(errors, 2);
+    sl_evwriter_free(w);
+}
+END_TEST
+
 Suite *suite_sink_file(void)
 {
     Suite *s = suite_create("sink_file");
@@ -139,6 +191,7 @@ Suite *suite_sink_file(void)
     tcase_add_test(tc, write_failure_is_counted);
     tcase_add_test(tc, rotate_by_size);
     tcase_add_test(tc, stdout_never_rotates);
+    tcase_add_test(tc, evwriter_keeps_order_past_its_open_files);
     suite_add_tcase(s, tc);
     return s;
 }

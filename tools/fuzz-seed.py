@@ -110,6 +110,13 @@ def main():
         put("set", b"flow.timeout.udp=30s")
         put("cidr", b'{"home_networks": ["10.0.0.0/8", "fd00::/8"], "flow": {"memcap": "4MiB"}}')
         return
+    if target == "jpick":
+        # Event lines as the engine writes them (tests/fuzz/jpick-seeds.jsonl), and broken ones.
+        with open(os.path.join(top, "tests", "fuzz", "jpick-seeds.jsonl"), "rb") as fp:
+            for i, line in enumerate(fp.read().splitlines()):
+                put("line-%d" % i, line)
+                put("cut-%d" % i, line[:len(line) // 2])
+        return
     for name, recs in captures(top, real):
         if target == "decode":
             for i, (lt, f) in enumerate(recs[:PER_FILE]):

@@ -2,7 +2,8 @@
  * fuzz_dissector.c - one libFuzzer target per dissector, chosen when built
  * (tools/fuzz.sh builds each with -DFUZZ_<NAME>): bencode, the peer-wire
  * stream, DHT, uTP, trackers, the trackers' URL/query (percent) decoder,
- * eDonkey, Gnutella, peer_id clients and file names, each on any bytes.
+ * eDonkey, Gnutella, peer_id clients and file names, each on any bytes; and
+ * jpick, the replay summary's reader of event lines.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "edonkey.h"
 #include "filename.h"
 #include "gnutella.h"
+#include "jpick.h"
 #include "text.h"
 #include "tracker.h"
 #include "utp.h"
@@ -67,8 +69,8 @@ static void urldecode(const uint8_t *data, size_t size)
     if (n > max || n > size - 1)
         __builtin_trap();
     free(out);
-    static const char *const pre[] = {"GET /announce?", "GET /search?q=magnet%3a%3fxt=urn%3abtih%3a",
-                                      "GET /x?u=magnet:?dn="};
+    static const char *const pre[] = {
+        "GET /announce?", "GET /search?q=magnet%3a%3fxt=urn%3abtih%3a", "GET /x?u=magnet:?dn="};
     static const char post[] = " HTTP/1.1\r\nUser-Agent: \xff\x00\r\nHost: h\r\n\r\n";
     static uint8_t req[4096 + 128];
     if (size - 1 > 4096)
@@ -82,8 +84,33 @@ static void urldecode(const uint8_t *data, size_t size)
         memset(&t, 0, sizeof(t));
         if (sl_tracker_http_probe(req, (uint32_t)len))
             sl_tracker_feed(&t, req, (uint32_t)len);
-        if (t.ua_len > sizeof(t.user_agent) || t.host_len > sizeof(t.host) || t.dn_len > sizeof(t.dn) ||
-            t.hashes > SL_TRACKER_MAX_HASHES || memchr(t.event, 0, sizeof(t.event)) == NULL)
+        if (t.ua_len > sizeof(t.user_agent) || t.host_len > sizeof(t.host) ||
+            t.dn_len > sizeof(t.dn) || t.hashes > SL_TRACKER_MAX_HASHES ||
+            memchr(t.event, 0, sizeof(t.event)) == NULL)
+            __builtin_trap();
+    }
+}
+#endif
+
+#ifdef FUZZ_JPICK
+/* The summary's picker on any bytes: every span it returns lies inside the input. */
+static void jpick(const uint8_t *data, size_t size)
+{
+    struct sl_jpick w[] = {{"p2p", "protocol", NULL, 0},
+                           {"flow", "bytes_toserver", NULL, 0},
+                           {"src_ip", NULL, NULL, 0},
+                           {"alert", NULL, NULL, 0},
+                           {"alert", "signature", NULL, 0}};
+    const char *s = (const char *)data;
+    (void)sl_jpick(s, size, w, sizeof(w) / sizeof(w[0]));
+    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+        if (w[i].v && (w[i].v < s || w[i].len > size || w[i].v + w[i].len > s + size))
+            __builtin_trap();
+        char out[16];
+        uint64_t v;
+        (void)sl_jpick_u64(&w[i], &v);
+        if (sl_jpick_str(&w[i], out, sizeof(out)) >= sizeof(out) ||
+            memchr(out, 0, sizeof(out)) == NULL)
             __builtin_trap();
     }
 }
@@ -93,6 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 #if defined(FUZZ_URLDECODE)
     urldecode(data, size);
+#elif defined(FUZZ_JPICK)
+    jpick(data, size);
 #elif defined(FUZZ_BENCODE)
     static struct sl_bdoc doc;
     struct sl_cur c = sl_cur_make(data, size);
