@@ -5,6 +5,7 @@
  * pool capped at p2p.max_flows and is followed to its end; everything else
  * costs one probe per early packet, then nothing.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@
 #define MAX_PROBES 8
 
 enum kind { K_BT = 1, K_HTTP_TRACKER, K_UDP, K_ED2K, K_GNUT };
+_Static_assert(K_GNUT < SL_DISSECT_KINDS, "a free list per kind");
 
 /* BitTorrent clients run DHT and uTP (and UDP tracker requests) on one UDP port. */
 struct udp_p2p {
@@ -31,8 +33,14 @@ struct udp_p2p {
     struct sl_tracker trk;
 };
 
+/*
+ * Each state is allocated at the size of its kind, not of the union: a DHT or
+ * uTP flow (most P2P flows on a busy link) needs a quarter of a peer-wire
+ * flow's reassembly buffer.  Only the member of `kind` is ever touched.
+ */
 struct sl_dissect_item {
     uint8_t kind;
+    struct sl_dissect_item *next;
     union {
         struct sl_bt_flow bt;
         struct sl_tracker trk;
@@ -40,41 +48,73 @@ struct sl_dissect_item {
         struct sl_ed2k_flow ed2k;
         struct sl_gnut_flow gnut;
     } u;
-    struct sl_dissect_item *next;
 };
+
+static size_t size_of(enum kind k)
+{
+    size_t head = offsetof(struct sl_dissect_item, u);
+    switch (k) {
+    case K_BT:
+        return head + sizeof(struct sl_bt_flow);
+    case K_HTTP_TRACKER:
+        return head + sizeof(struct sl_tracker);
+    case K_ED2K:
+        return head + sizeof(struct sl_ed2k_flow);
+    case K_GNUT:
+        return head + sizeof(struct sl_gnut_flow);
+    default:
+        return head + sizeof(struct udp_p2p);
+    }
+}
 
 void sl_dissect_pool_init(struct sl_dissect_pool *p, uint32_t max)
 {
-    p->free_items = NULL;
-    p->allocated = p->in_use = 0;
+    memset(p, 0, sizeof(*p));
     p->max = max;
-    p->full = 0;
 }
 
 void sl_dissect_pool_free(struct sl_dissect_pool *p)
 {
-    while (p->free_items) {
-        struct sl_dissect_item *it = p->free_items;
-        p->free_items = it->next;
-        free(it);
+    for (unsigned k = 0; k < SL_DISSECT_KINDS; k++) {
+        while (p->free_items[k]) {
+            struct sl_dissect_item *it = p->free_items[k];
+            p->free_items[k] = it->next;
+            free(it);
+        }
     }
 }
 
 static struct sl_dissect_item *acquire(struct sl_dissect_pool *p, enum kind k)
 {
-    struct sl_dissect_item *it = p->free_items;
+    struct sl_dissect_item *it = p->free_items[k];
     if (it) {
-        p->free_items = it->next;
+        p->free_items[k] = it->next;
     } else {
-        /* The pool grows to its cap, then only recycles. */
-        if (p->allocated >= p->max || !(it = malloc(sizeof(*it)))) {
+        /* The pool grows to its cap, then only recycles; at the cap a free state of another
+         * kind is given up for one of this kind (the mix of a link changes slowly). */
+        if (p->allocated >= p->max) {
+            unsigned o = 0;
+            while (o < SL_DISSECT_KINDS && !p->free_items[o])
+                o++;
+            if (o == SL_DISSECT_KINDS) {
+                p->full++;
+                return NULL;
+            }
+            struct sl_dissect_item *old = p->free_items[o];
+            p->free_items[o] = old->next;
+            p->bytes -= size_of((enum kind)old->kind);
+            p->allocated--;
+            free(old);
+        }
+        if (!(it = malloc(size_of(k)))) {
             p->full++;
             return NULL;
         }
         p->allocated++;
+        p->bytes += size_of(k);
     }
     p->in_use++;
-    memset(it, 0, sizeof(*it));
+    memset(it, 0, size_of(k));
     it->kind = (uint8_t)k;
     return it;
 }
@@ -84,8 +124,8 @@ void sl_dissect_end(struct sl_dissect_pool *p, struct sl_flow *f)
     struct sl_dissect_item *it = f->dis;
     if (!it)
         return;
-    it->next = p->free_items;
-    p->free_items = it;
+    it->next = p->free_items[it->kind];
+    p->free_items[it->kind] = it;
     p->in_use--;
     f->dis = NULL;
 }
@@ -256,4 +296,9 @@ bool sl_dissect_packet(struct sl_dissect_pool *p, struct sl_flow *f, const struc
 size_t sl_dissect_state_size(void)
 {
     return sizeof(struct sl_dissect_item);
+}
+
+uint64_t sl_dissect_pool_bytes(const struct sl_dissect_pool *p)
+{
+    return p->bytes;
 }

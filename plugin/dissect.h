@@ -20,10 +20,13 @@ struct sl_tracker;
 struct sl_ed2k_flow;
 struct sl_gnut_flow;
 
+#define SL_DISSECT_KINDS 6
+
 struct sl_dissect_pool {
-    struct sl_dissect_item *free_items;
+    struct sl_dissect_item *free_items[SL_DISSECT_KINDS]; /* one free list per kind (size) */
     uint32_t allocated, max, in_use;
-    uint64_t full; /* flows a dissector matched while every state was in use */
+    uint64_t bytes; /* allocated: states stay resident once the pool has grown */
+    uint64_t full;  /* flows a dissector matched while every state was in use */
 };
 
 void sl_dissect_pool_init(struct sl_dissect_pool *p, uint32_t max);
@@ -63,7 +66,9 @@ const char *sl_dissect_evidence(const struct sl_flow *f);
 /* True when a BitTorrent peer-wire handshake was seen either way (TCP). */
 bool sl_dissect_bt_handshake(const struct sl_flow *f);
 
-/* Bytes one flow's dissector state takes. */
+/* Bytes the largest dissector state takes (a peer-wire flow's); others are smaller. */
 size_t sl_dissect_state_size(void);
+/* Bytes the pool holds (states in use and free ones kept for reuse). */
+uint64_t sl_dissect_pool_bytes(const struct sl_dissect_pool *p);
 
 #endif

@@ -1126,6 +1126,7 @@ void sl_event_stats(struct sluice_engine *e)
     sl_jw_u64(w, "states_in_use", e->dissect.in_use);
     sl_jw_u64(w, "state_full", e->dissect.full);
     sl_jw_u64(w, "bytes_per_state", sl_dissect_state_size());
+    sl_jw_u64(w, "bytes_allocated", sl_dissect_pool_bytes(&e->dissect));
     sl_jw_obj_close(w);
 
     sl_jw_obj_open(w, "alerts");
