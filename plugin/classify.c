@@ -12,16 +12,62 @@
 
 #include "classify.h"
 
+/*
+ * States in use are on a list ordered by their flow's last packet, so the
+ * engine can give up on flows gone quiet before they time out (a DHT query
+ * nobody answers would otherwise hold its state for the whole UDP timeout).
+ */
 struct sl_ndpi_slot {
     struct ndpi_flow_struct flow;
     struct sl_ndpi_slot *next_free;
+    struct sl_ndpi_slot *prev, *next; /* the in-use list, least recently seen first */
+    struct sl_flow *owner;
 };
 
 struct sl_classifier {
     struct ndpi_detection_module_struct *ndpi;
     struct sl_ndpi_slot *free_slots;
+    struct sl_ndpi_slot *oldest, *newest;
     uint32_t allocated, max_states, in_use;
 };
+
+static void unlink_slot(struct sl_classifier *c, struct sl_ndpi_slot *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        c->oldest = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        c->newest = s->prev;
+    s->prev = s->next = NULL;
+}
+
+static void append_slot(struct sl_classifier *c, struct sl_ndpi_slot *s)
+{
+    s->prev = c->newest;
+    s->next = NULL;
+    if (c->newest)
+        c->newest->next = s;
+    else
+        c->oldest = s;
+    c->newest = s;
+}
+
+void sl_classify_touch(struct sl_classifier *c, struct sl_flow *f)
+{
+    struct sl_ndpi_slot *s = f->ndpi;
+    if (s && s != c->newest) {
+        unlink_slot(c, s);
+        append_slot(c, s);
+    }
+}
+
+struct sl_flow *sl_classify_least_recent(const struct sl_classifier *c)
+{
+    return c->oldest ? c->oldest->owner : NULL;
+}
 
 struct sl_classifier *sl_classifier_new(uint32_t max_states, sluice_error *err)
 {
@@ -73,6 +119,8 @@ bool sl_classify_begin(struct sl_classifier *c, struct sl_flow *f)
     }
     memset(&s->flow, 0, sizeof(s->flow));
     s->next_free = NULL;
+    s->owner = f;
+    append_slot(c, s);
     f->ndpi = s;
     c->in_use++;
     return true;
@@ -82,6 +130,8 @@ static void release(struct sl_classifier *c, struct sl_flow *f)
 {
     struct sl_ndpi_slot *s = f->ndpi;
     ndpi_free_flow_data(&s->flow);
+    unlink_slot(c, s);
+    s->owner = NULL;
     s->next_free = c->free_slots;
     c->free_slots = s;
     c->in_use--;

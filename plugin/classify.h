@@ -33,8 +33,14 @@ bool sl_classify_begin(struct sl_classifier *c, struct sl_flow *f);
 bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct sl_packet *pkt,
                         uint32_t max_packets);
 
-/* End classification now (flow ending): take nDPI's guess, free the state. */
+/* End classification now (flow ending or gone quiet): take nDPI's guess, free the state. */
 void sl_classify_giveup(struct sl_classifier *c, struct sl_flow *f);
+
+/* A packet of `f` was seen: its state (if any) becomes the most recently used. */
+void sl_classify_touch(struct sl_classifier *c, struct sl_flow *f);
+
+/* The flow whose nDPI state has gone longest without a packet, or NULL. */
+struct sl_flow *sl_classify_least_recent(const struct sl_classifier *c);
 
 /* nDPI's name for a protocol id ("BitTorrent"), "Unknown" for 0. */
 const char *sl_classify_proto_name(const struct sl_classifier *c, uint16_t id);

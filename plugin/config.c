@@ -115,8 +115,11 @@ static const struct opt opts[] = {
      "Packets of a flow given to nDPI before its guess is taken."},
     {"ndpi.max_flows", T_UINT, F(ndpi_max_flows), "65536", 16, 1u << 24,
      "Flows being classified at once; nDPI state is freed once a flow is classified."},
+    {"ndpi.idle_giveup", T_DURATION, F(ndpi_idle_giveup), "15", 0, 86400,
+     "A flow still being classified that sees no packet for this long gets nDPI's verdict then "
+     "and frees its state; 0: only when the flow ends."},
     {"p2p.max_flows", T_UINT, F(p2p_max_flows), "4096", 16, 1u << 20,
-     "Flows followed by sluice's own P2P dissectors at once (about 3.1 KiB each)."},
+     "Flows followed by sluice's own P2P dissectors at once (0.4 to 3.1 KiB each, by protocol)."},
     {"p2p.infer_window", T_DURATION, F(p2p_infer_window), "1800", 0, 86400,
      "How long after P2P evidence a host's unidentified flows are inferred P2P; 0: never."},
     {"p2p.seeding_bytes", T_SIZE, F(p2p_seeding_bytes), "10MiB", 0, 1024 * GiB,

@@ -95,6 +95,7 @@ struct sluice_config {
 
     uint32_t ndpi_max_packets; /* ndpi.max_packets: give up classifying after this many */
     uint32_t ndpi_max_flows;   /* ndpi.max_flows: flows with nDPI state at one time */
+    uint32_t ndpi_idle_giveup; /* ndpi.idle_giveup: seconds quiet before classification ends */
     uint32_t p2p_max_flows;    /* p2p.max_flows: flows with dissector state at one time */
     uint32_t p2p_infer_window; /* p2p.infer_window: seconds a host stays P2P-active */
     uint32_t p2p_overshare;    /* p2p.overshare_torrents: torrents a host serves before the alert */

@@ -89,6 +89,7 @@ sluice_engine *sluice_engine_new(const sluice_config *cfg, uint64_t run_id, slui
     e->timeout_us[SL_FC_UDP] = cfg->timeout_udp * US_PER_SEC;
     e->timeout_us[SL_FC_ICMP] = cfg->timeout_icmp * US_PER_SEC;
     e->timeout_us[SL_FC_OTHER] = cfg->timeout_other * US_PER_SEC;
+    e->ndpi_idle_us = (int64_t)cfg->ndpi_idle_giveup * US_PER_SEC;
     sl_jw_init(&e->jw);
     return e;
 }
@@ -277,9 +278,27 @@ static bool idle_expired(const struct sluice_engine *e, const struct sl_flow *f)
     return e->now_us - f->last_us >= e->timeout_us[f->fclass];
 }
 
-/* End up to `budget` idle flows of each class (all of them when budget is 0). */
+static void classified(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt);
+
+/*
+ * End up to `budget` idle flows of each class (all of them when budget is 0),
+ * and the classification of as many flows quiet for ndpi.idle_giveup: a
+ * query nobody answered would hold its nDPI state to the flow's timeout.
+ */
 static void expire(struct sluice_engine *e, unsigned budget)
 {
+    if (e->ndpi_idle_us) {
+        unsigned n = 0;
+        struct sl_flow *f;
+        while ((f = sl_classify_least_recent(e->cls)) &&
+               e->now_us - f->last_us >= e->ndpi_idle_us) {
+            sl_classify_giveup(e->cls, f);
+            e->c.ndpi_quiet_giveups++;
+            classified(e, f, NULL);
+            if (budget && ++n >= budget)
+                break;
+        }
+    }
     for (unsigned c = 0; c < SL_FC_MAX; c++) {
         unsigned n = 0;
         struct sl_flow *f;
@@ -545,8 +564,13 @@ static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl
 {
     if (pkt->l4proto == 17 && sl_p2p_teredo_shaped(pkt->payload, pkt->payload_caplen))
         f->flags |= SL_FF_TEREDO_SHAPED;
-    if (!sl_classify_packet(e->cls, f, pkt, e->cfg.ndpi_max_packets))
-        return;
+    if (sl_classify_packet(e->cls, f, pkt, e->cfg.ndpi_max_packets))
+        classified(e, f, pkt);
+}
+
+/* nDPI is done with `f` (at `pkt`, or NULL when it went quiet): count, judge, alert. */
+static void classified(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
+{
     if (f->app_proto)
         e->c.ndpi_classified++;
     else
@@ -637,6 +661,7 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
             f->flags |= SL_FF_RST;
     }
     sl_flow_touch(e->flows, f, class_of(f));
+    sl_classify_touch(e->cls, f);
     if (e->ev)
         sl_evidence_packet(e->ev, f, &pkt);
 

@@ -37,6 +37,7 @@ struct sl_counters {
     uint64_t flows_created, flows_ended, flows_evicted, flows_timeout;
     uint64_t tcp_reused; /* a SYN on a closed flow's tuple started a new flow */
     uint64_t ndpi_classified, ndpi_unknown, ndpi_guessed, ndpi_state_full;
+    uint64_t ndpi_quiet_giveups; /* flows whose classification ended after ndpi.idle_giveup */
     uint64_t p2p_sessions, p2p_indicators, p2p_suppressed_teredo;
     uint64_t dissected_flows, bt_handshakes;
     uint64_t p2p_inferred, alerts_suppressed;
@@ -72,6 +73,7 @@ struct sluice_engine {
     bool have_time;
     int64_t next_stats_us; /* packet time of the next periodic stats event; 0 = not yet set */
     int64_t timeout_us[SL_FC_MAX];
+    int64_t ndpi_idle_us; /* ndpi.idle_giveup; 0: classification ends only with the flow */
     char pcap_filename[1024];
     bool have_source;
     uint64_t pcap_cnt;

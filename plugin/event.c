@@ -1111,6 +1111,7 @@ void sl_event_stats(struct sluice_engine *e)
     sl_jw_u64(w, "classified", c->ndpi_classified);
     sl_jw_u64(w, "unknown", c->ndpi_unknown);
     sl_jw_u64(w, "guessed", c->ndpi_guessed);
+    sl_jw_u64(w, "quiet_giveups", c->ndpi_quiet_giveups);
     sl_jw_u64(w, "state_full", c->ndpi_state_full);
     sl_jw_u64(w, "states_in_use", sl_classify_states_in_use(e->cls));
     sl_jw_u64(w, "bytes_per_state", sl_classify_state_size());

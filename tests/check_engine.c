@@ -291,11 +291,42 @@ START_TEST(timestamps_before_1970_and_at_epoch)
 }
 END_TEST
 
+static json_int_t ndpi_stat(const char *key)
+{
+    sluice_engine_write_stats(eng);
+    json_t *st = json_object_get(nth_of_type("stats", count_type("stats") - 1), "stats");
+    return json_integer_value(json_object_get(json_object_get(st, "ndpi"), key));
+}
+
+START_TEST(quiet_flow_gives_back_its_ndpi_state)
+{
+    cfg.timeout_udp = 60;
+    cfg.ndpi_idle_giveup = _i ? 15 : 0; /* loop 0: off, state held to the flow's end */
+    start();
+    feed(T0, CLIENT, 40001, SERVER, 51413, 17, 0, "\x01\x02\x03", 3); /* nobody answers */
+    feed(T0 + 10, CLIENT, 40002, SERVER, 40003, 17, 0, "\x04\x05\x06", 3);
+    ck_assert_int_eq(ndpi_stat("states_in_use"), 2);
+    /* 16 s on, the first flow has been quiet past ndpi.idle_giveup, the second has not. */
+    feed(T0 + 16, CLIENT, 40002, SERVER, 40003, 17, 0, "\x07\x08\x09", 3);
+    ck_assert_int_eq(ndpi_stat("states_in_use"), _i ? 1 : 2);
+    ck_assert_int_eq(ndpi_stat("quiet_giveups"), _i ? 1 : 0);
+    ck_assert_uint_eq(count_type("flow"), 0); /* the flows themselves go on */
+    /* nDPI's port guess (BitTorrent's 51413) is judged when classification ends, not later. */
+    size_t at_quiet = count_sid(2291001);
+    ck_assert_uint_eq(at_quiet, _i ? 1 : 0);
+    sluice_engine_flush(eng);
+    ck_assert_uint_eq(count_type("flow"), 2);
+    ck_assert_uint_eq(count_sid(2291001), 1); /* once either way */
+    ck_assert_int_eq(ndpi_stat("states_in_use"), 0);
+}
+END_TEST
+
 Suite *suite_engine(void)
 {
     Suite *s = suite_create("engine");
     TCase *tc = tcase_create("flows");
     tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, quiet_flow_gives_back_its_ndpi_state, 0, 2);
     tcase_add_test(tc, udp_flow_times_out_with_counts);
     tcase_add_test(tc, syn_ack_first_makes_its_receiver_the_client);
     tcase_add_test(tc, tcp_ends_on_fin_and_rst);
