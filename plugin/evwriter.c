@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,7 +182,13 @@ struct sl_evwriter *sl_evwriter_new(const char *dir, size_t max_write)
     pthread_cond_init(&w->more, NULL);
     pthread_cond_init(&w->space, NULL);
     pthread_cond_init(&w->synced, NULL);
-    if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
+    /* Signals are the host's main thread's: the writer starts with all of them blocked. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int r = pthread_create(&w->th, NULL, writer_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (r != 0) {
         pthread_mutex_destroy(&w->lock);
         pthread_cond_destroy(&w->more);
         pthread_cond_destroy(&w->space);
