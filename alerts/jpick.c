@@ -2,7 +2,9 @@
  * jpick.c - single-pass value picker over one JSON object (see jpick.h).
  *
  * Validates structure only as far as it must to find member boundaries:
- * strings end at the first quote not escaped by an odd run of backslashes;
+ * the members of the top-level object and of the objects descended into are
+ * parsed; a value skipped is followed only by its brackets and strings.
+ * Strings end at the first quote not escaped by an odd run of backslashes;
  * containers nest to MAX_DEPTH; scalars run to the next delimiter.
  */
 #include <string.h>
@@ -50,42 +52,37 @@ static bool delim(char ch)
            ch == '\n';
 }
 
-/* At a '{' or '[': move past its matching close. */
+/*
+ * At a '{' or '[': move past its matching close.  Only brackets (matched
+ * against a stack) and strings are followed inside: a value nobody picks is
+ * passed over, not parsed.
+ */
 static int container(struct scan *c, int depth)
 {
-    char close = c->s[c->i] == '{' ? '}' : ']';
-    bool obj = close == '}';
-    if (depth >= MAX_DEPTH)
-        return -1;
-    c->i++;
-    blanks(c);
-    if (c->i < c->n && c->s[c->i] == close) {
-        c->i++;
-        return 0;
-    }
-    for (;;) {
-        if (obj) {
-            blanks(c);
-            if (c->i >= c->n || c->s[c->i] != '"' || string(c) < 0)
+    char want[MAX_DEPTH];
+    int d = 0;
+    while (c->i < c->n) {
+        char ch = c->s[c->i];
+        if (ch == '"') {
+            if (string(c) < 0)
                 return -1;
-            blanks(c);
-            if (c->i >= c->n || c->s[c->i] != ':')
+            continue;
+        }
+        if (ch == '{' || ch == '[') {
+            if (depth + d >= MAX_DEPTH)
                 return -1;
-            c->i++;
+            want[d++] = ch == '{' ? '}' : ']';
+        } else if (ch == '}' || ch == ']') {
+            if (!d || want[--d] != ch)
+                return -1;
+            if (!d) {
+                c->i++;
+                return 0;
+            }
         }
-        if (value(c, depth + 1) < 0)
-            return -1;
-        blanks(c);
-        if (c->i >= c->n)
-            return -1;
-        if (c->s[c->i] == close) {
-            c->i++;
-            return 0;
-        }
-        if (c->s[c->i] != ',')
-            return -1;
         c->i++;
     }
+    return -1;
 }
 
 /* Skip one value, leading blanks included. */
@@ -124,6 +121,11 @@ static bool key_is(const char *k, size_t klen, const char *want, size_t wlen)
  */
 static int members(struct scan *c, struct wants *ws, const char *outer, size_t outer_len)
 {
+    /* The wants that can match here: all at the top; inside, those under this key. */
+    unsigned idx[SL_JPICK_MAX], nidx = 0;
+    for (unsigned j = 0; j < ws->n; j++)
+        if (!outer || key_is(outer, outer_len, ws->w[j].k1, ws->len1[j]))
+            idx[nidx++] = j;
     blanks(c);
     if (c->i >= c->n || c->s[c->i] != '{')
         return -1;
@@ -148,11 +150,10 @@ static int members(struct scan *c, struct wants *ws, const char *outer, size_t o
         blanks(c);
         bool descend = false;
         struct sl_jpick *hit = NULL;
-        for (size_t j = 0; j < ws->n && klen; j++) {
+        for (unsigned x = 0; x < nidx && klen; x++) {
+            unsigned j = idx[x];
             struct sl_jpick *w = &ws->w[j];
-            if (outer ? key_is(outer, outer_len, w->k1, ws->len1[j]) &&
-                            key_is(k, klen, w->k2, ws->len2[j])
-                      : key_is(k, klen, w->k1, ws->len1[j])) {
+            if (outer ? key_is(k, klen, w->k2, ws->len2[j]) : key_is(k, klen, w->k1, ws->len1[j])) {
                 if (outer || !w->k2)
                     hit = w;
                 else
