@@ -116,11 +116,30 @@ static inline bool plain(uint8_t b)
     return b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
 }
 
+/*
+ * Eight bytes at once: true when none needs escaping or UTF-8 checking (each
+ * term is the classic "some byte is zero" test on a transformed word).
+ */
+static inline bool plain8(const uint8_t *s)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t x;
+    memcpy(&x, s, 8);
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+    uint64_t bad =
+        ((x - ones * 0x20) & ~x) | x | ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d);
+    return !(bad & highs);
+}
+
 static void escaped(struct sl_jw *w, const uint8_t *s, size_t n)
 {
     putc1(w, '"');
     size_t run = 0; /* start of a run of bytes copied as they are */
     for (size_t i = 0; i < n;) {
+        if (i + 8 <= n && plain8(s + i)) {
+            i += 8;
+            continue;
+        }
         uint8_t b = s[i];
         if (plain(b)) {
             i++;

@@ -125,6 +125,42 @@ START_TEST(hostile_strings)
 }
 END_TEST
 
+/* Each byte value at each place of a run longer than the writer's 8-byte fast path. */
+START_TEST(every_byte_at_every_offset)
+{
+    for (unsigned v = 0; v < 256; v++) {
+        for (size_t at = 0; at < 20; at++) {
+            uint8_t in[20];
+            memset(in, 'a', sizeof(in));
+            in[at] = (uint8_t)v;
+            sl_jw_reset(&w);
+            sl_jw_obj_open(&w, NULL);
+            sl_jw_strn(&w, "v", in, sizeof(in));
+            sl_jw_obj_close(&w);
+            json_error_t err;
+            json_t *j = json_loads(text(), JSON_ALLOW_NUL, &err);
+            ck_assert_msg(j != NULL, "byte %02x at %zu: %s", v, at, err.text);
+            json_t *str = json_object_get(j, "v");
+            uint8_t want[22];
+            size_t n = 0;
+            memcpy(want, in, at);
+            n = at;
+            if (v < 0x80) {
+                want[n++] = (uint8_t)v;
+            } else { /* a lone byte of 0x80 and above is not UTF-8: U+FFFD */
+                memcpy(want + n, "\xef\xbf\xbd", 3);
+                n += 3;
+            }
+            memcpy(want + n, in + at + 1, sizeof(in) - at - 1);
+            n += sizeof(in) - at - 1;
+            ck_assert_uint_eq(json_string_length(str), n);
+            ck_assert_mem_eq(json_string_value(str), want, n);
+            json_decref(j);
+        }
+    }
+}
+END_TEST
+
 START_TEST(random_bytes_always_valid_json)
 {
     uint64_t s = 0x9e3779b97f4a7c15ull;
@@ -268,6 +304,7 @@ Suite *suite_jw(void)
     tcase_add_test(tc, unbalanced_is_refused);
     tcase_add_loop_test(tc, hostile_strings, 0, (int)(sizeof(escapes) / sizeof(escapes[0])));
     tcase_add_test(tc, random_bytes_always_valid_json);
+    tcase_add_test(tc, every_byte_at_every_offset);
     tcase_add_test(tc, jpick_nested_and_top_level);
     tcase_add_test(tc, jpick_refuses_malformed);
     tcase_add_test(tc, jpick_reads_hostile_writer_output);
