@@ -19,7 +19,14 @@
 
 #define BATCH        64
 #define IDLE_WAIT_MS 50
-#define MAX_CAPTURE  16
+/*
+ * A replay's reader rings a sleeping worker once this many packets wait for
+ * it, not at every packet: when the workers outrun the reader (two of them
+ * on bulk traffic) a ring per packet was a wake-up system call per packet on
+ * each side.  The worker's timed wait and the final ring bound the delay.
+ */
+#define RING_BATCH  32
+#define MAX_CAPTURE 16
 
 struct worker {
     struct sl_workers *ws;
@@ -31,6 +38,7 @@ struct worker {
     pthread_mutex_t lock;
     pthread_cond_t bell;
     atomic_int sleeping;
+    unsigned unrung;  /* replay: packets pushed to a sleeping worker since it was rung */
     int64_t clock_us; /* the newest reader clock given to the engine */
     int source;       /* the input its engine is told it reads */
     unsigned reopen_seen, stats_seen, capture_seen;
@@ -154,10 +162,14 @@ int sl_workers_push(struct sl_workers *ws, unsigned prod, unsigned wi, const str
         }
         /* Replay: the reader waits for the worker; nothing is lost. */
         ring(w);
+        w->unrung = 0;
         struct timespec ts = {0, 100000};
         nanosleep(&ts, NULL);
     }
-    ring(w);
+    if (!block || ++w->unrung >= RING_BATCH) {
+        ring(w);
+        w->unrung = 0;
+    }
     return 0;
 }
 
