@@ -418,10 +418,15 @@ static void check_file_name(struct sluice_engine *e, struct sl_flow *f, const st
 /* eDonkey and Gnutella: downloaded file names, files offered to a server. */
 static void other_alerts(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
 {
+    const struct sl_ed2k_flow *ed = sl_dissect_ed2k(f);
+    const struct sl_tracker *mg = sl_dissect_tracker(f);
+    const struct sl_gnut_flow *gn = sl_dissect_gnut(f);
+    /* Most flows have none of these: skip the home_networks lookups on every packet. */
+    if (!ed && !mg && !gn)
+        return;
     int side = sl_infer_internal_side(e, f);
     if (side < 0)
         return;
-    const struct sl_ed2k_flow *ed = sl_dissect_ed2k(f);
     if (ed && ed->file_len && side != ed->file_from && !(f->flags & SL_FF_META_CHECKED))
         check_file_name(e, f, pkt, "edonkey", ed->file, ed->file_len);
     if (ed && e->cfg.p2p_overshare_files && ed->offered_files >= e->cfg.p2p_overshare_files &&
@@ -435,12 +440,10 @@ static void other_alerts(struct sluice_engine *e, struct sl_flow *f, const struc
             e->c.alerts_suppressed++;
     }
     /* A magnet link an internal client fetched: its display name. */
-    const struct sl_tracker *mg = sl_dissect_tracker(f);
     if (mg && mg->kind == SL_TRK_MAGNET && mg->dn_len && side == 0 &&
         !(f->flags & SL_FF_META_CHECKED))
         check_file_name(e, f, pkt, "bittorrent", mg->dn, mg->dn_len);
     /* A Gnutella download: the client asks for the file. */
-    const struct sl_gnut_flow *gn = sl_dissect_gnut(f);
     if (gn && gn->file_len && side == 0 && !(f->flags & SL_FF_META_CHECKED))
         check_file_name(e, f, pkt, "gnutella", gn->file, gn->file_len);
 }
@@ -454,8 +457,9 @@ static void host_alerts(struct sluice_engine *e, struct sl_flow *f, const struct
 {
     uint32_t suppressed;
     const struct sl_bt_flow *bt = sl_dissect_bt(f);
+    int bt_side = bt ? sl_infer_internal_side(e, f) : -1; /* once per packet, not per check */
     if (bt && e->cfg.p2p_seeding_bytes && !(f->flags & SL_FF_SEED_REPORTED)) {
-        int side = sl_infer_internal_side(e, f);
+        int side = bt_side;
         if (side >= 0 && bt->dir[side].piece_bytes >= e->cfg.p2p_seeding_bytes) {
             f->flags |= SL_FF_SEED_REPORTED;
             if (sl_infer_rate_ok(e, f, SL_SID_BT_SEEDING, sl_bt_info_hash(bt), &suppressed))
@@ -466,14 +470,14 @@ static void host_alerts(struct sluice_engine *e, struct sl_flow *f, const struct
     }
     /* A torrent the internal host serves: it accepted the peer, or it sends pieces. */
     if (bt && !(f->flags & SL_FF_SERVED_NOTED)) {
-        int side = sl_infer_internal_side(e, f);
+        int side = bt_side;
         if (side >= 0 && ((side == 1 && bt->dir[1].handshake) || bt->dir[side].piece_bytes))
             sl_infer_served(e, f, sl_bt_info_hash(bt), pkt);
     }
     /* A torrent's names, received by an internal host (it is about to download them). */
     if (bt && bt->have_meta && !(f->flags & SL_FF_META_CHECKED)) {
         f->flags |= SL_FF_META_CHECKED;
-        int side = sl_infer_internal_side(e, f);
+        int side = bt_side;
         if (side >= 0 && side != bt->meta_from) {
             const uint8_t *name = bt->name;
             size_t len = bt->name_len;
