@@ -39,6 +39,7 @@ struct iface {
 
 struct sl_capfile {
     FILE *fp;
+    char *iobuf; /* stdio's buffer: glibc ignores setvbuf's size unless given the buffer */
     char *path;
     uint64_t size, offset;
     bool ng, big_endian, nanosecond;
@@ -457,7 +458,10 @@ struct sl_capfile *sl_capfile_open(const char *path, char *err, size_t errlen)
     f->fp = fp;
     f->size = (uint64_t)st.st_size;
     f->first_linktype = -1;
-    setvbuf(fp, NULL, _IOFBF, READ_BUFFER);
+    /* With a NULL buffer glibc keeps its 4 KiB one whatever the size asked: a read system call
+     * per three full-size packets. */
+    if ((f->iobuf = malloc(READ_BUFFER)))
+        setvbuf(fp, f->iobuf, _IOFBF, READ_BUFFER);
 
     uint8_t hdr[24];
     size_t got = fread(hdr, 1, sizeof(hdr), fp);
@@ -554,6 +558,7 @@ void sl_capfile_close(struct sl_capfile *f)
         return;
     if (f->fp)
         fclose(f->fp);
+    free(f->iobuf);
     free(f->ifs);
     free(f->rec);
     free(f->path);
