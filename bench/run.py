@@ -136,7 +136,7 @@ def main():
     help_text = subprocess.run([sluice, "--help"], capture_output=True, text=True).stdout
     has_workers = "workers" in help_text
     help_cfg = subprocess.run([sluice, "--help-config"], capture_output=True, text=True).stdout
-    has_redis = "outputs.redis.enabled" in help_cfg and "outputs.redis.port" in help_cfg
+    has_redis = "redis.enabled" in help_cfg and "redis.port" in help_cfg
 
     scratch = tempfile.mkdtemp(prefix="sluice-bench.", dir=a.scratch)
     empty = os.path.join(scratch, "empty.pcap")
@@ -159,7 +159,7 @@ def main():
         ("s2", "sluice 2w JSON sink",
          sl(["--workers", "2", "--set", "stats.interval=1"]) if has_workers else None),
         ("s1r", "sluice 1w redis down",
-         sl(nosink + ["--set", "outputs.redis.enabled=true", "--set", "outputs.redis.port=1"])
+         sl(nosink + ["--set", "redis.enabled=true", "--set", "redis.port=1"])
          if has_redis else None),
     ]
 
@@ -186,7 +186,7 @@ def main():
                 rss[(name, cap)] = max(rss.get((name, cap), 0), kib)
                 eve = os.path.join(scratch, "log", "eve.json")
                 if name == "s1" and os.path.exists(eve):
-                    pk = {"flows": 0, "ndpi": 0, "p2p": 0, "hosts": 0, "rings": 0}
+                    pk = {"flows": 0, "ndpi": 0, "p2p": 0, "p2p_bytes": 0, "hosts": 0, "rings": 0}
                     last = None
                     with open(eve) as f:
                         for line in f:
@@ -196,6 +196,9 @@ def main():
                             pk["flows"] = max(pk["flows"], ev["flow"]["active"])
                             pk["ndpi"] = max(pk["ndpi"], ev["ndpi"]["states_in_use"])
                             pk["p2p"] = max(pk["p2p"], ev["p2p"]["states_in_use"])
+                            # States are sized per kind: their bytes, not count x the largest.
+                            pk["p2p_bytes"] = max(pk["p2p_bytes"],
+                                                  ev["p2p"].get("bytes_allocated", 0))
                             pk["hosts"] = max(pk["hosts"], ev["hosts"]["active"])
                             if "evidence" in ev:
                                 pk["rings"] = max(pk["rings"], ev["evidence"]["rings_in_use"])
@@ -259,21 +262,23 @@ def main():
             fl, nd, pp, ho = (last["flow"]["bytes_per_flow"], last["ndpi"]["bytes_per_state"],
                               last["p2p"]["bytes_per_state"], last["hosts"]["bytes_per_host"])
             rb = last.get("evidence", {}).get("bytes_per_ring", 0)
+            # An older sluice without bytes_allocated: every state at the largest size.
+            p2p_bytes = pk["p2p_bytes"] or pk["p2p"] * pp
             print("  sluice memory (JSON run, stats every second of packet time): peak RSS - "
                   "empty-run RSS (%d KiB) = %.1f MiB for a peak of %d tracked flows = %.0f B "
                   "per tracked flow" % (base_kib, delta / 2**20, pf, delta / pf if pf else 0))
             print("    per table at peak: flow table %d flows x %d B = %.1f MiB; nDPI states "
                   "(held only while classifying) %d x %d B = %.1f MiB; p2p dissector states "
-                  "%d x %d B = %.1f MiB; hosts %d x %d B = %.1f MiB; nDPI state_full (flows "
+                  "%d (sized per kind, largest %d B) = %.1f MiB; hosts %d x %d B = %.1f MiB; nDPI state_full (flows "
                   "not classified: pool at ndpi.max_flows) %d" % (
                       pf, fl, pf * fl / 2**20, pk["ndpi"], nd, pk["ndpi"] * nd / 2**20,
-                      pk["p2p"], pp, pk["p2p"] * pp / 2**20, pk["hosts"], ho,
+                      pk["p2p"], pp, p2p_bytes / 2**20, pk["hosts"], ho,
                       pk["hosts"] * ho / 2**20, last["ndpi"]["state_full"]))
             print("    evidence rings %d x %d B = %.1f MiB (a pool of evidence.max_flows; "
                   "ring_full %d)" % (pk["rings"], rb, pk["rings"] * rb / 2**20,
                                      last.get("evidence", {}).get("ring_full", 0)))
             if pf and delta > 8 * 2**20:  # below that, RSS is page-granular noise
-                rest = (delta - pk["ndpi"] * nd - pk["p2p"] * pp - pk["hosts"] * ho -
+                rest = (delta - pk["ndpi"] * nd - p2p_bytes - pk["hosts"] * ho -
                         pk["rings"] * rb)
                 print("    once classified (without the nDPI, dissector, host and evidence "
                       "pools): %.0f B per tracked flow (the flow entry is %d B)" % (rest / pf, fl))
