@@ -71,8 +71,7 @@ static FILE *open_out(const char *path)
         fprintf(stderr, "benchgen: %s: %s\n", path, strerror(errno));
         return NULL;
     }
-    static char buf[1u << 20]; /* one file written at a time */
-    setvbuf(fp, buf, _IOFBF, sizeof(buf));
+    setvbuf(fp, NULL, _IOFBF, 1u << 20);
     uint8_t h[24];
     put32(h, 0xa1b2c3d4u);
     h[4] = 2, h[5] = 0, h[6] = 4, h[7] = 0; /* version 2.4 (little-endian u16s) */
