@@ -1,17 +1,21 @@
 /*
  * capfile.c - classic pcap and pcapng readers behind one interface.
  *
- * Headers are read into small buffers and parsed through the bounds-checked
- * cursor in the file's byte order.  Packet data goes into one record buffer
- * that grows only when a longer record appears (never past
- * SL_CAPFILE_MAX_RECORD), so steady-state reading allocates nothing.
+ * The file is read with read(2) into one window and records are parsed in
+ * place through the bounds-checked cursor in the file's byte order: a
+ * packet's bytes are handed out where they lie, never copied (stdio's fread
+ * copied each one again, the reader's largest cost after the kernel's).  The
+ * window grows only when a longer record appears (never past MAX_BLOCK), so
+ * steady-state reading allocates nothing.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capfile.h"
 #include "cursor.h"
@@ -27,7 +31,8 @@
 /* A block may carry options beyond its packet; anything larger is not a real capture. */
 #define MAX_BLOCK      (SL_CAPFILE_MAX_RECORD + 65536)
 #define MAX_INTERFACES 4096
-#define READ_BUFFER    (1u << 20)
+/* Small enough that what the kernel copies in is still in this core's cache when it is read. */
+#define WINDOW (256u << 10)
 
 struct iface {
     int linktype;
@@ -38,8 +43,9 @@ struct iface {
 };
 
 struct sl_capfile {
-    FILE *fp;
-    char *iobuf; /* stdio's buffer: glibc ignores setvbuf's size unless given the buffer */
+    int fd;
+    uint8_t *win; /* bytes read from the file; [pos, len) not yet taken */
+    size_t win_cap, pos, len;
     char *path;
     uint64_t size, offset;
     bool ng, big_endian, nanosecond;
@@ -49,8 +55,6 @@ struct sl_capfile {
     uint32_t snaplen; /* classic pcap */
     struct iface *ifs;
     uint32_t nifs;
-    uint8_t *rec; /* record / block buffer */
-    size_t rec_cap;
     char format[16];
     char error[512];
     struct sl_capfile_stats st;
@@ -76,44 +80,93 @@ static uint16_t u16(const struct sl_capfile *f, struct sl_cur *c)
     return f->big_endian ? sl_cur_u16be(c) : sl_cur_u16le(c);
 }
 
-/* Read exactly n bytes; false at end of file or on error (f->error set on error). */
-static bool read_exact(struct sl_capfile *f, void *buf, size_t n, size_t *got)
+/* At least n bytes unread in the window, reading as many as fit; false at end of file or error. */
+static bool fill(struct sl_capfile *f, size_t n)
 {
-    size_t r = fread(buf, 1, n, f->fp);
-    f->offset += r;
-    if (got)
-        *got = r;
-    if (r == n)
-        return true;
-    if (ferror(f->fp))
-        set_error(f, "offset %llu: read error: %s", (unsigned long long)f->offset, strerror(errno));
-    return false;
+    size_t have = f->len - f->pos;
+    if (f->pos) {
+        memmove(f->win, f->win + f->pos, have); /* the tail of one record at most */
+        f->pos = 0;
+        f->len = have;
+    }
+    if (n > f->win_cap) {
+        size_t cap = f->win_cap;
+        while (cap < n)
+            cap *= 2;
+        uint8_t *p = realloc(f->win, cap);
+        if (!p) {
+            set_error(f, "out of memory for a %zu-byte record", n);
+            return false;
+        }
+        f->win = p;
+        f->win_cap = cap;
+    }
+    while (f->len < n) {
+        ssize_t r = read(f->fd, f->win + f->len, f->win_cap - f->len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            set_error(f, "offset %llu: read error: %s", (unsigned long long)(f->offset + f->len),
+                      strerror(errno));
+            return false;
+        }
+        if (r == 0)
+            return false;
+        f->len += (size_t)r;
+    }
+    return true;
 }
 
-static bool grow(struct sl_capfile *f, size_t n)
+/*
+ * The next n bytes, where they lie in the window: valid until the next take.
+ * NULL at end of file or on error (f->error set), with what was left taken
+ * and counted in *got.
+ */
+static const uint8_t *take(struct sl_capfile *f, size_t n, size_t *got)
 {
-    if (n <= f->rec_cap)
-        return true;
-    size_t cap = f->rec_cap ? f->rec_cap : 65536;
-    while (cap < n)
-        cap *= 2;
-    uint8_t *p = realloc(f->rec, cap);
-    if (!p) {
-        set_error(f, "out of memory for a %zu-byte record", n);
-        return false;
+    if (f->len - f->pos < n && !fill(f, n)) {
+        size_t have = f->len - f->pos;
+        f->pos = f->len;
+        f->offset += have;
+        if (got)
+            *got = have;
+        return NULL;
     }
-    f->rec = p;
-    f->rec_cap = cap;
-    return true;
+    const uint8_t *p = f->win + f->pos;
+    f->pos += n;
+    f->offset += n;
+    if (got)
+        *got = n;
+    return p;
+}
+
+/*
+ * Copy exactly n bytes into buf; false at end of file or on error (f->error
+ * set on error), with the *got bytes there were copied.
+ */
+static bool read_exact(struct sl_capfile *f, void *buf, size_t n, size_t *got)
+{
+    size_t g;
+    const uint8_t *p = take(f, n, &g);
+    memcpy(buf, p ? p : f->win + f->pos - g, g); /* a short take leaves its bytes before pos */
+    if (got)
+        *got = g;
+    return p != NULL;
 }
 
 /* Skip n bytes that are known to be in the file. */
 static bool skip_bytes(struct sl_capfile *f, uint64_t n)
 {
-    if (fseeko(f->fp, (off_t)n, SEEK_CUR) != 0) {
-        set_error(f, "offset %llu: cannot seek: %s", (unsigned long long)f->offset,
-                  strerror(errno));
-        return false;
+    size_t have = f->len - f->pos;
+    if (n <= have) {
+        f->pos += n;
+    } else {
+        if (lseek(f->fd, (off_t)(n - have), SEEK_CUR) < 0) {
+            set_error(f, "offset %llu: cannot seek: %s", (unsigned long long)f->offset,
+                      strerror(errno));
+            return false;
+        }
+        f->pos = f->len = 0;
     }
     f->offset += n;
     return true;
@@ -164,9 +217,8 @@ static int next_pcap(struct sl_capfile *f, struct sl_capfile_pkt *out)
                       SL_CAPFILE_MAX_RECORD);
             return -1;
         }
-        if (!grow(f, incl ? incl : 1))
-            return -1;
-        if (!read_exact(f, f->rec, incl, &got)) {
+        const uint8_t *data = take(f, incl, &got);
+        if (!data) {
             if (f->error[0])
                 return -1;
             f->truncated = true;
@@ -186,7 +238,7 @@ static int next_pcap(struct sl_capfile *f, struct sl_capfile_pkt *out)
         }
         out->linktype = f->first_linktype;
         out->ifindex = 0;
-        out->data = f->rec;
+        out->data = data;
         out->caplen = incl;
         out->wirelen = orig;
         f->st.packets++;
@@ -308,7 +360,7 @@ static int packet_from(struct sl_capfile *f, struct sl_cur *body, uint32_t ifid,
     out->caplen = caplen;
     out->wirelen = wirelen;
     if (!out->data)
-        out->data = f->rec; /* a zero-length packet still points somewhere valid */
+        out->data = f->win; /* a zero-length packet still points somewhere valid */
     f->st.packets++;
     return 1;
 }
@@ -364,17 +416,16 @@ static int next_pcapng(struct sl_capfile *f, struct sl_capfile_pkt *out, bool un
             return -1;
         }
         size_t blen = total - 8; /* body and trailing length */
-        if (!grow(f, blen))
-            return -1;
-        if (!read_exact(f, f->rec, blen, &got)) {
+        const uint8_t *block = take(f, blen, &got);
+        if (!block) {
             if (f->error[0])
                 return -1;
             f->truncated = true;
             f->truncated_at = at;
             return 0;
         }
-        struct sl_cur body = sl_cur_make(f->rec, blen - 4);
-        struct sl_cur tail = sl_cur_make(f->rec + (blen - 4), 4);
+        struct sl_cur body = sl_cur_make(block, blen - 4);
+        struct sl_cur tail = sl_cur_make(block + (blen - 4), 4);
         if (u32(f, &tail) != total) {
             set_error(f, "offset %llu: bad pcapng block length %u (trailer disagrees)",
                       (unsigned long long)at, total);
@@ -438,34 +489,37 @@ static int next_pcapng(struct sl_capfile *f, struct sl_capfile_pkt *out, bool un
 struct sl_capfile *sl_capfile_open(const char *path, char *err, size_t errlen)
 {
     struct stat st;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    if (fstat(fileno(fp), &st) != 0 || S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "%s: is a directory", path);
-        fclose(fp);
+        close(fd);
         return NULL;
     }
     struct sl_capfile *f = calloc(1, sizeof(*f));
-    if (!f || !(f->path = strdup(path))) {
+    if (!f || !(f->path = strdup(path)) || !(f->win = malloc(WINDOW))) {
         snprintf(err, errlen, "%s: out of memory", path);
+        if (f)
+            free(f->path);
         free(f);
-        fclose(fp);
+        close(fd);
         return NULL;
     }
-    f->fp = fp;
+    f->fd = fd;
+    f->win_cap = WINDOW;
     f->size = (uint64_t)st.st_size;
     f->first_linktype = -1;
-    /* With a NULL buffer glibc keeps its 4 KiB one whatever the size asked: a read system call
-     * per three full-size packets. */
-    if ((f->iobuf = malloc(READ_BUFFER)))
-        setvbuf(fp, f->iobuf, _IOFBF, READ_BUFFER);
+#ifdef POSIX_FADV_SEQUENTIAL
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint: a pipe refuses it, harmlessly */
+#endif
 
     uint8_t hdr[24];
-    size_t got = fread(hdr, 1, sizeof(hdr), fp);
-    f->offset = got;
+    size_t got;
+    if (read_exact(f, hdr, sizeof(hdr), &got))
+        got = sizeof(hdr);
     struct sl_cur c = sl_cur_make(hdr, got);
     uint32_t magic = sl_cur_u32le(&c);
     int ok = 0;
@@ -481,7 +535,8 @@ struct sl_capfile *sl_capfile_open(const char *path, char *err, size_t errlen)
     } else if (magic == PCAPNG_SHB) {
         /* Rewind and read blocks up to the first interface, so the link type is known now. */
         f->ng = true;
-        if (fseeko(fp, 0, SEEK_SET) == 0) {
+        if (f->error[0] == 0) {
+            f->pos -= got; /* still in the window: nothing was read past it */
             f->offset = 0;
             struct sl_capfile_pkt unused;
             int r = next_pcapng(f, &unused, true);
@@ -495,7 +550,7 @@ struct sl_capfile *sl_capfile_open(const char *path, char *err, size_t errlen)
             else
                 snprintf(err, errlen, "%s", f->error);
         } else {
-            snprintf(err, errlen, "%s: cannot seek: %s", path, strerror(errno));
+            snprintf(err, errlen, "%s", f->error);
         }
     } else {
         snprintf(err, errlen, "%s: not a capture file (magic 0x%08x)", path,
@@ -556,11 +611,10 @@ void sl_capfile_close(struct sl_capfile *f)
 {
     if (!f)
         return;
-    if (f->fp)
-        fclose(f->fp);
-    free(f->iobuf);
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f->win);
     free(f->ifs);
-    free(f->rec);
     free(f->path);
     free(f);
 }

@@ -3,6 +3,7 @@
  * byte orders and resolutions, pcapng with mixed link types and timestamp
  * resolutions, and every way a file can lie or end early.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,6 +384,100 @@ START_TEST(pcapng_truncated_block)
 }
 END_TEST
 
+/* ---- records across the read window ---- */
+
+static void put32le(FILE *fp, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    ck_assert_uint_eq(fwrite(b, 1, 4, fp), 4);
+}
+
+static uint8_t pattern(unsigned rec, uint32_t at)
+{
+    return (uint8_t)(rec * 131u + at * 7u + (at >> 8));
+}
+
+/* Sizes from 0 to the largest record, most of them straddling the reader's window somewhere. */
+static uint32_t size_of_record(unsigned i)
+{
+    if (i % 50 == 49)
+        return SL_CAPFILE_MAX_RECORD;
+    return (uint32_t)((i * 2654435761u) % 70000u);
+}
+
+START_TEST(records_across_the_read_window)
+{
+    const unsigned n = 200;
+    bool ng = _i == 1;
+    char tmpl[] = "/tmp/sluice-capfile-XXXXXX";
+    int fd = mkstemp(tmpl);
+    ck_assert_int_ge(fd, 0);
+    FILE *fp = fdopen(fd, "wb");
+    ck_assert_ptr_nonnull(fp);
+    static uint8_t data[SL_CAPFILE_MAX_RECORD];
+    if (ng) {
+        uint32_t shb[] = {0x0a0d0d0a, 28, 0x1a2b3c4d, 1, 0xffffffff, 0xffffffff, 28};
+        for (size_t k = 0; k < sizeof(shb) / 4; k++)
+            put32le(fp, shb[k]);
+        uint32_t idb[] = {1, 20, 1, SL_CAPFILE_MAX_RECORD, 20}; /* Ethernet, no options */
+        for (size_t k = 0; k < sizeof(idb) / 4; k++)
+            put32le(fp, idb[k]);
+    } else {
+        uint32_t hdr[] = {0xa1b2c3d4, 2 | (4u << 16), 0, 0, SL_CAPFILE_MAX_RECORD, 1};
+        for (size_t k = 0; k < sizeof(hdr) / 4; k++)
+            put32le(fp, hdr[k]);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t len = size_of_record(i);
+        for (uint32_t k = 0; k < len; k++)
+            data[k] = pattern(i, k);
+        uint32_t pad = (4 - len % 4) % 4;
+        if (ng) {
+            put32le(fp, 6);
+            put32le(fp, 32 + len + pad);
+            put32le(fp, 0);
+            put32le(fp, 0);
+            put32le(fp, i * 1000000u); /* microseconds, the default resolution */
+        } else {
+            put32le(fp, i);
+            put32le(fp, 0);
+        }
+        put32le(fp, len);
+        put32le(fp, len + 1);
+        ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
+        if (ng) {
+            uint8_t zero[4] = {0};
+            ck_assert_uint_eq(fwrite(zero, 1, pad, fp), pad);
+            put32le(fp, 32 + len + pad);
+        }
+    }
+    ck_assert_int_eq(fclose(fp), 0);
+
+    struct sl_capfile *f = open_ok(tmpl);
+    struct sl_capfile_pkt p;
+    for (unsigned i = 0; i < n; i++) {
+        ck_assert_int_eq(sl_capfile_next(f, &p), 1);
+        uint32_t len = size_of_record(i);
+        ck_assert_uint_eq(p.caplen, len);
+        ck_assert_uint_eq(p.wirelen, len + 1);
+        ck_assert_int_eq(p.ts_sec, i);
+        ck_assert_ptr_nonnull(p.data);
+        uint32_t bad = len;
+        for (uint32_t k = 0; k < len && bad == len; k++)
+            if (p.data[k] != pattern(i, k))
+                bad = k;
+        ck_assert_msg(bad == len, "record %u (%u bytes): byte %u differs", i, len, bad);
+    }
+    ck_assert_int_eq(sl_capfile_next(f, &p), 0);
+    ck_assert_int_eq(sl_capfile_truncated(f), 0);
+    struct sl_capfile_stats st;
+    sl_capfile_stats(f, &st);
+    ck_assert_uint_eq(st.packets, n);
+    sl_capfile_close(f);
+    unlink(tmpl);
+}
+END_TEST
+
 Suite *suite_capfile(void)
 {
     Suite *s = suite_create("capfile");
@@ -397,6 +492,7 @@ Suite *suite_capfile(void)
     tcase_add_loop_test(tc, pcapng_two_link_types_and_resolutions, 0, 2);
     tcase_add_test(tc, pcapng_bad_block_length);
     tcase_add_test(tc, pcapng_truncated_block);
+    tcase_add_loop_test(tc, records_across_the_read_window, 0, 2); /* classic, pcapng */
     suite_add_tcase(s, tc);
     return s;
 }
