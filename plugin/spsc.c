@@ -43,11 +43,13 @@ bool sl_spsc_push(struct sl_spsc *q, const struct sl_qpkt *hdr, const uint8_t *d
     if (need > q->size / 2)
         return false;
     size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
-    size_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
     size_t pos = head % q->size, contig = q->size - pos;
     size_t total = need > contig ? contig + need : need;
-    if (q->size - (head - tail) < total)
-        return false;
+    if (q->size - (head - q->tail_seen) < total) {
+        q->tail_seen = atomic_load_explicit(&q->tail, memory_order_acquire);
+        if (q->size - (head - q->tail_seen) < total)
+            return false;
+    }
     if (need > contig) {
         /* Positions are 8-aligned, so at least a marker's 4 bytes fit before the end. */
         uint32_t zero = 0;
@@ -66,9 +68,12 @@ bool sl_spsc_push(struct sl_spsc *q, const struct sl_qpkt *hdr, const uint8_t *d
 const struct sl_qpkt *sl_spsc_peek(struct sl_spsc *q)
 {
     size_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
-    size_t head = atomic_load_explicit(&q->head, memory_order_acquire);
-    if (head == tail)
-        return NULL;
+    if (q->head_seen == tail) {
+        q->head_seen = atomic_load_explicit(&q->head, memory_order_acquire);
+        if (q->head_seen == tail)
+            return NULL;
+    }
+    size_t head = q->head_seen;
     size_t pos = tail % q->size;
     uint32_t size;
     memcpy(&size, q->buf + pos, sizeof(size));
@@ -91,6 +96,7 @@ void sl_spsc_pop(struct sl_spsc *q, const struct sl_qpkt *p)
 
 bool sl_spsc_empty(struct sl_spsc *q)
 {
+    /* The consumer's question, asked before it sleeps: the true head, not its copy. */
     return atomic_load_explicit(&q->head, memory_order_acquire) ==
            atomic_load_explicit(&q->tail, memory_order_relaxed);
 }

@@ -26,10 +26,24 @@ struct sl_qpkt {
     int64_t clock_us;  /* replay: the reader's clock before this packet (newest time seen) */
 };
 
+/*
+ * Each side's index sits on a cache line of its own, beside the copy it keeps
+ * of the other's: a side reads the other's index only when its copy says the
+ * ring is full (producer) or empty (consumer).  With both indices on one line
+ * that line crossed between the cores at every packet.  Padding, not
+ * alignas: the queues live in calloc'd arrays.
+ */
+#define SL_SPSC_LINE 64
 struct sl_spsc {
     uint8_t *buf;
-    size_t size;               /* a multiple of 8 */
-    _Atomic size_t head, tail; /* bytes ever written / consumed */
+    size_t size; /* a multiple of 8 */
+    char pad0[SL_SPSC_LINE];
+    _Atomic size_t head; /* bytes ever written: the producer's */
+    size_t tail_seen;    /* the producer's copy of tail */
+    char pad1[SL_SPSC_LINE];
+    _Atomic size_t tail; /* bytes ever consumed: the consumer's */
+    size_t head_seen;    /* the consumer's copy of head */
+    char pad2[SL_SPSC_LINE];
 };
 
 /* 0, or -1 when out of memory.  `bytes` is rounded down to a multiple of 8. */
