@@ -90,6 +90,7 @@ sluice_engine *sluice_engine_new(const sluice_config *cfg, uint64_t run_id, slui
     e->timeout_us[SL_FC_ICMP] = cfg->timeout_icmp * US_PER_SEC;
     e->timeout_us[SL_FC_OTHER] = cfg->timeout_other * US_PER_SEC;
     e->ndpi_idle_us = (int64_t)cfg->ndpi_idle_giveup * US_PER_SEC;
+    e->expire_at = INT64_MIN;
     sl_jw_init(&e->jw);
     return e;
 }
@@ -287,6 +288,10 @@ static void classified(struct sluice_engine *e, struct sl_flow *f, const struct 
  */
 static void expire(struct sluice_engine *e, unsigned budget)
 {
+    if (e->now_us < e->expire_at)
+        return;
+    bool more = false; /* the budget ran out before the idle ones did */
+    int64_t next = INT64_MAX;
     if (e->ndpi_idle_us) {
         unsigned n = 0;
         struct sl_flow *f;
@@ -295,19 +300,39 @@ static void expire(struct sluice_engine *e, unsigned budget)
             sl_classify_giveup(e->cls, f);
             e->c.ndpi_quiet_giveups++;
             classified(e, f, NULL);
-            if (budget && ++n >= budget)
+            if (budget && ++n >= budget) {
+                more = true;
                 break;
+            }
         }
+        if (f && !more)
+            next = f->last_us + e->ndpi_idle_us;
     }
     for (unsigned c = 0; c < SL_FC_MAX; c++) {
         unsigned n = 0;
         struct sl_flow *f;
         while ((f = sl_flow_oldest(e->flows, c)) && idle_expired(e, f)) {
             end_flow(e, f, SL_END_TIMEOUT);
-            if (budget && ++n >= budget)
+            if (budget && ++n >= budget) {
+                more = true;
                 break;
+            }
         }
+        if (f && !more && f->last_us + e->timeout_us[c] < next)
+            next = f->last_us + e->timeout_us[c];
     }
+    /* The oldest of each list is the first due in it: a touch only moves a flow's time later. */
+    e->expire_at = more ? INT64_MIN : next;
+}
+
+/* A flow just seen: it and its nDPI state are due no sooner than this. */
+static void expire_note(struct sluice_engine *e, const struct sl_flow *f)
+{
+    int64_t due = f->last_us + e->timeout_us[f->fclass];
+    if (f->ndpi && e->ndpi_idle_us && f->last_us + e->ndpi_idle_us < due)
+        due = f->last_us + e->ndpi_idle_us;
+    if (due < e->expire_at)
+        e->expire_at = due;
 }
 
 static void advance_clock(struct sluice_engine *e, int64_t ts_us)
@@ -666,6 +691,7 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
     }
     sl_flow_touch(e->flows, f, class_of(f));
     sl_classify_touch(e->cls, f);
+    expire_note(e, f);
     if (e->ev)
         sl_evidence_packet(e->ev, f, &pkt);
 

@@ -74,6 +74,8 @@ struct sluice_engine {
     int64_t next_stats_us; /* packet time of the next periodic stats event; 0 = not yet set */
     int64_t timeout_us[SL_FC_MAX];
     int64_t ndpi_idle_us; /* ndpi.idle_giveup; 0: classification ends only with the flow */
+    /* Nothing times out before this (a lower bound): expire() is a compare until then. */
+    int64_t expire_at;
     char pcap_filename[1024];
     bool have_source;
     uint64_t pcap_cnt;

@@ -92,6 +92,41 @@ START_TEST(tcp_ends_on_fin_and_rst)
 }
 END_TEST
 
+/* Expiry runs only once something can be due: a flow with a shorter timeout that starts after
+ * a long-lived one, and a class that shortens, still end on time. */
+START_TEST(later_flow_with_shorter_timeout_ends_on_time)
+{
+    cfg.timeout_udp = 60;
+    cfg.timeout_tcp_new = 600;
+    cfg.ndpi_idle_giveup = 0; /* no nDPI give-up to run expiry early */
+    cfg.timeout_tcp_est = 600;
+    cfg.timeout_tcp_closed = 5;
+    start();
+    feed(T0, CLIENT, 40000, SERVER, 443, 6, 0x02, NULL, 0);
+    feed(T0 + 0.01, SERVER, 443, CLIENT, 40000, 6, 0x12, NULL, 0);
+    feed(T0 + 0.02, CLIENT, 40000, SERVER, 443, 6, 0x10, NULL, 0);
+    feed(T0 + 1, CLIENT, 5000, SERVER, 53, 17, 0, "query", 5);
+    feed(T0 + 2, CLIENT, 40001, SERVER, 80, 6, 0x02, NULL, 0); /* the one to close */
+    feed(T0 + 2.01, SERVER, 80, CLIENT, 40001, 6, 0x12, NULL, 0);
+    feed(T0 + 2.02, CLIENT, 40001, SERVER, 80, 6, 0x10, NULL, 0);
+    for (int t = 10; t <= 60; t += 10)
+        feed(T0 + t, CLIENT, 40000, SERVER, 443, 6, 0x10, "x", 1);
+    feed(T0 + 60.4, CLIENT, 40001, SERVER, 80, 6, 0x11, NULL, 0);
+    feed(T0 + 60.5, SERVER, 80, CLIENT, 40001, 6, 0x11, NULL, 0); /* both FINs: 5 s from here */
+    ck_assert_uint_eq(count_type("flow"), 0);
+    feed(T0 + 61, CLIENT, 40000, SERVER, 443, 6, 0x10, "x", 1);
+    ck_assert_uint_eq(count_type("flow"), 1); /* the UDP flow, idle 60 s */
+    ck_assert_str_eq(str_at(nth_of_type("flow", 0), "proto"), "UDP");
+    feed(T0 + 65.4, CLIENT, 40000, SERVER, 443, 6, 0x10, "x", 1);
+    ck_assert_uint_eq(count_type("flow"), 1);
+    feed(T0 + 65.6, CLIENT, 40000, SERVER, 443, 6, 0x10, "x", 1);
+    ck_assert_uint_eq(count_type("flow"), 2); /* the closed one */
+    ck_assert_int_eq(json_integer_value(json_object_get(nth_of_type("flow", 1), "dest_port")), 80);
+    sluice_engine_flush(eng);
+    ck_assert_uint_eq(count_type("flow"), 3);
+}
+END_TEST
+
 START_TEST(syn_on_closed_tuple_is_a_new_flow)
 {
     start();
@@ -330,6 +365,7 @@ Suite *suite_engine(void)
     tcase_add_test(tc, udp_flow_times_out_with_counts);
     tcase_add_test(tc, syn_ack_first_makes_its_receiver_the_client);
     tcase_add_test(tc, tcp_ends_on_fin_and_rst);
+    tcase_add_test(tc, later_flow_with_shorter_timeout_ends_on_time);
     tcase_add_test(tc, syn_on_closed_tuple_is_a_new_flow);
     tcase_add_test(tc, memcap_evicts_oldest_and_counts);
     tcase_add_test(tc, time_going_backwards_is_counted_not_fatal);
