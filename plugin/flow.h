@@ -58,6 +58,9 @@ enum {
     SL_FF_META_CHECKED = 1u << 18,     /* the torrent's file names were checked */
     SL_FF_SERVED_NOTED = 1u << 19,     /* its torrent was counted as served by its host */
     SL_FF_EVIDENCE_FILE = 1u << 20,    /* its evidence pcap was created in this run */
+    SL_FF_SIDE_KNOWN = 1u << 21,       /* the two bits below are set (infer.c) */
+    SL_FF_SIDE_INTERNAL = 1u << 22,    /* an end is on home_networks */
+    SL_FF_SIDE_SERVER = 1u << 23,      /* ... and it is the server */
 };
 
 struct sl_ndpi_slot;

@@ -94,14 +94,20 @@ static bool internal_end(const struct sluice_engine *e, const struct sl_flow *f,
     return false;
 }
 
-int sl_infer_internal_side(const struct sluice_engine *e, const struct sl_flow *f)
+int sl_infer_internal_side(const struct sluice_engine *e, struct sl_flow *f)
 {
-    const uint8_t *addr;
-    uint16_t port;
-    bool is_client;
-    if (!internal_end(e, f, &addr, &port, &is_client))
+    /* Asked on every packet of a P2P flow; the answer is the flow's for its life. */
+    if (!(f->flags & SL_FF_SIDE_KNOWN)) {
+        const uint8_t *addr;
+        uint16_t port;
+        bool is_client;
+        f->flags |= SL_FF_SIDE_KNOWN;
+        if (internal_end(e, f, &addr, &port, &is_client))
+            f->flags |= SL_FF_SIDE_INTERNAL | (is_client ? 0 : SL_FF_SIDE_SERVER);
+    }
+    if (!(f->flags & SL_FF_SIDE_INTERNAL))
         return -1;
-    return is_client ? 0 : 1;
+    return (f->flags & SL_FF_SIDE_SERVER) ? 1 : 0;
 }
 
 static struct sl_host *host_of(struct sluice_engine *e, const struct sl_flow *f, uint16_t *port,

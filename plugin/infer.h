@@ -29,7 +29,7 @@ const char *sl_infer_reason_name(uint8_t reason);
 bool sl_infer_mse_shaped(const uint8_t *payload, uint32_t caplen, uint32_t len);
 
 /* The flow's side inside home_networks: 0 client, 1 server, -1 neither (the client when both). */
-int sl_infer_internal_side(const struct sluice_engine *e, const struct sl_flow *f);
+int sl_infer_internal_side(const struct sluice_engine *e, struct sl_flow *f);
 
 /* A flow showed P2P payload evidence: remember it, and its listen ports, on its internal host. */
 void sl_infer_note(struct sluice_engine *e, struct sl_flow *f);
