@@ -252,11 +252,10 @@ static void alert(struct sluice_engine *e, struct sl_flow *f, const struct sl_pa
 
 /* After the packet was counted: the window's budget; asymmetry and P2P upload over the longest. */
 static void check_window(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt,
-                         struct sl_host *h, unsigned i, bool longest, bool out)
+                         struct sl_host *h, uint64_t budget, unsigned i, bool longest, bool out)
 {
     struct sl_egress_host *eh = &h->egress;
     const struct sl_ewin_bucket *s = &eh->win[i].sum;
-    uint64_t budget = sl_egress_windows_of(e, h)->budget[i];
     uint8_t bit = (uint8_t)(1u << i);
     /* Re-arm once the window has emptied to under half of what fired it. */
     if ((eh->budget_fired & bit) && s->out < budget / 2)
@@ -382,10 +381,17 @@ void sl_egress_packet(struct sluice_engine *e, struct sl_flow *f, const struct s
         if (ws->seconds[i] > ws->seconds[longest])
             longest = i;
     for (unsigned i = 0; i < ws->count; i++) {
-        int64_t epoch = sl_ewin_epoch(e->now_us, ws->seconds[i]);
+        struct sl_ewin *w = &eh->win[i];
+        int64_t blen = (int64_t)ws->seconds[i] * (US_PER_SEC / SL_EGRESS_BUCKETS);
+        /* Most packets fall in the head bucket: no division for them. */
+        int64_t epoch = w->head;
+        if (!w->head_end_us || e->now_us >= w->head_end_us || e->now_us < w->head_end_us - blen) {
+            epoch = sl_ewin_epoch(e->now_us, ws->seconds[i]);
+            w->head_end_us = (epoch + 1) * blen;
+        }
         /* The engine's clock never goes back, so nothing is ever older than the window. */
-        sl_ewin_add(&eh->win[i], epoch, out ? n : 0, out ? 0 : n, p2p);
-        check_window(e, f, pkt, h, i, i == longest, out);
+        sl_ewin_add(w, epoch, out ? n : 0, out ? 0 : n, p2p);
+        check_window(e, f, pkt, h, ws->budget[i], i, i == longest, out);
     }
     if (!out)
         return;

@@ -33,6 +33,7 @@ struct sl_ewin_bucket {
 
 struct sl_ewin {
     int64_t head;              /* epoch (time / bucket length) of the newest bucket */
+    int64_t head_end_us;       /* where the head bucket ends (egress.c), 0: not known */
     struct sl_ewin_bucket sum; /* of the buckets below */
     struct sl_ewin_bucket b[SL_EGRESS_BUCKETS];
 };
