@@ -410,14 +410,20 @@ static bool spool_to_redis(struct redis_sink *s)
     return n > 0 && ok == n && r >= 0;
 }
 
-static void wait_for_work(struct redis_sink *s, int64_t until_ms)
+/*
+ * Sleep until until_ms, new events or a stop.  `stop_seen`: the caller knows
+ * of the stop already, so draining waits too (it spun through the whole
+ * redis.drain_timeout when the server was away); a stop it has not seen yet
+ * returns at once.
+ */
+static void wait_for_work(struct redis_sink *s, int64_t until_ms, bool stop_seen)
 {
     int64_t now = now_ms();
     if (until_ms > now + WAIT_MS)
         until_ms = now + WAIT_MS;
     struct timespec ts = {.tv_sec = until_ms / 1000, .tv_nsec = (until_ms % 1000) * 1000000};
     pthread_mutex_lock(&s->mu);
-    if (!s->stopping) {
+    if (!s->stopping || stop_seen) {
         s->waiting = true;
         s->queued_at_wait = s->queued;
         pthread_cond_timedwait(&s->cv, &s->mu, &ts);
@@ -469,7 +475,7 @@ static void *run(void *arg)
             int64_t until = s->rc ? now_ms() + WAIT_MS : s->next_try_ms;
             if (stop && until > deadline)
                 until = deadline;
-            wait_for_work(s, until);
+            wait_for_work(s, until, stop);
         }
     }
     if (s->rc)

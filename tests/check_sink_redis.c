@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sink-redis.h"
 #include "suites.h"
@@ -82,6 +83,38 @@ static void *write_many(void *arg)
     return NULL;
 }
 
+static double seconds(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The exit's wait for an absent server (redis.drain_timeout) is a wait, not a spin. */
+START_TEST(drain_waits_without_spinning)
+{
+    static struct sluice_config cfg;
+    sluice_error err;
+    memset(&err, 0, sizeof(err));
+    sl_config_defaults(&cfg);
+    snprintf(cfg.log_dir, sizeof(cfg.log_dir), "%s", dir);
+    cfg.redis_enabled = true;
+    cfg.redis_port = 1;
+    cfg.redis_drain_timeout = 1;
+    void *s = sl_sink_redis_open(&cfg, true, &err);
+    ck_assert_msg(s != NULL, "%s", err.text);
+    const char line[] = "{\"event_type\":\"alert\"}";
+    ck_assert_int_eq(sl_sink_redis_ops.write(s, SLUICE_EVENT_ALERT, line, sizeof(line) - 1), 0);
+    double wall = seconds(CLOCK_MONOTONIC), cpu = seconds(CLOCK_PROCESS_CPUTIME_ID);
+    sl_sink_redis_ops.close(s);
+    wall = seconds(CLOCK_MONOTONIC) - wall;
+    cpu = seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu;
+    ck_assert_msg(wall >= 0.9, "closed after %.2f s, before redis.drain_timeout", wall);
+    /* Spinning burns about as much CPU as time passes; waiting, a few reconnects' worth. */
+    ck_assert_msg(cpu < 0.3 * wall, "%.2f s of CPU in a %.2f s drain", cpu, wall);
+}
+END_TEST
+
 START_TEST(threads_to_spool)
 {
     static struct sluice_config cfg;
@@ -150,6 +183,7 @@ Suite *suite_sink_redis(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, options_checked);
     tcase_add_test(tc, threads_to_spool);
+    tcase_add_test(tc, drain_waits_without_spinning);
     suite_add_tcase(s, tc);
     return s;
 }
