@@ -100,3 +100,9 @@ bool sl_spsc_empty(struct sl_spsc *q)
     return atomic_load_explicit(&q->head, memory_order_acquire) ==
            atomic_load_explicit(&q->tail, memory_order_relaxed);
 }
+
+size_t sl_spsc_used(struct sl_spsc *q)
+{
+    size_t tail = atomic_load_explicit(&q->tail, memory_order_acquire);
+    return atomic_load_explicit(&q->head, memory_order_acquire) - tail;
+}

@@ -62,4 +62,7 @@ void sl_spsc_pop(struct sl_spsc *q, const struct sl_qpkt *p);
 
 bool sl_spsc_empty(struct sl_spsc *q);
 
+/* Bytes in use now (either side may ask). */
+size_t sl_spsc_used(struct sl_spsc *q);
+
 #endif

@@ -25,8 +25,10 @@
  * on bulk traffic) a ring per packet was a wake-up system call per packet on
  * each side.  The worker's timed wait and the final ring bound the delay.
  */
-#define RING_BATCH  32
-#define MAX_CAPTURE 16
+#define RING_BATCH 256
+/* A replay's reader blocked on a full queue sleeps until it is half empty (or this long). */
+#define ROOM_WAIT_MS 10
+#define MAX_CAPTURE  16
 
 struct worker {
     struct sl_workers *ws;
@@ -38,6 +40,8 @@ struct worker {
     pthread_mutex_t lock;
     pthread_cond_t bell;
     atomic_int sleeping;
+    pthread_cond_t room; /* replay: the reader waits on it for a full queue to drain */
+    atomic_int reader_waiting;
     unsigned unrung;  /* replay: packets pushed to a sleeping worker since it was rung */
     int64_t clock_us; /* the newest reader clock given to the engine */
     int source;       /* the input its engine is told it reads */
@@ -85,6 +89,7 @@ struct sl_workers *sl_workers_new(unsigned nworkers, unsigned nproducers, size_t
         w->clock_us = INT64_MIN;
         pthread_mutex_init(&w->lock, NULL);
         pthread_cond_init(&w->bell, NULL);
+        pthread_cond_init(&w->room, NULL);
         w->q = calloc(nproducers, sizeof(*w->q));
         if (!w->q)
             goto fail;
@@ -109,6 +114,7 @@ void sl_workers_free(struct sl_workers *ws)
         free(w->q);
         pthread_mutex_destroy(&w->lock);
         pthread_cond_destroy(&w->bell);
+        pthread_cond_destroy(&w->room);
     }
     free(ws->w);
     free(ws->drops);
@@ -146,6 +152,38 @@ static void ring(struct worker *w)
     }
 }
 
+/*
+ * Until the worker has drained half the queue.  Waking at every packet it
+ * freed (100 us naps) was a context switch each way every few hundred
+ * packets, most of the cost of two workers sharing two cores with the reader.
+ */
+static void wait_for_room(struct worker *w, struct sl_spsc *q)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += ROOM_WAIT_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->lock);
+    atomic_store(&w->reader_waiting, 1);
+    if (sl_spsc_used(q) > q->size / 2)
+        pthread_cond_timedwait(&w->room, &w->lock, &until);
+    atomic_store(&w->reader_waiting, 0);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* The worker's side: a waiting reader is woken once its queue is half empty. */
+static void give_room(struct worker *w, struct sl_spsc *q)
+{
+    if (atomic_load(&w->reader_waiting) && sl_spsc_used(q) <= q->size / 2) {
+        pthread_mutex_lock(&w->lock);
+        pthread_cond_signal(&w->room);
+        pthread_mutex_unlock(&w->lock);
+    }
+}
+
 int sl_workers_push(struct sl_workers *ws, unsigned prod, unsigned wi, const struct sl_qpkt *hdr,
                     const uint8_t *data, bool block)
 {
@@ -163,8 +201,7 @@ int sl_workers_push(struct sl_workers *ws, unsigned prod, unsigned wi, const str
         /* Replay: the reader waits for the worker; nothing is lost. */
         ring(w);
         w->unrung = 0;
-        struct timespec ts = {0, 100000};
-        nanosleep(&ts, NULL);
+        wait_for_room(w, q);
     }
     if (!block || ++w->unrung >= RING_BATCH) {
         ring(w);
@@ -262,6 +299,7 @@ static unsigned drain(struct worker *w, unsigned max)
             feed(w, h);
             sl_spsc_pop(q, h);
         }
+        give_room(w, q);
     }
     return n;
 }
