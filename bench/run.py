@@ -159,7 +159,9 @@ def main():
         ("s2", "sluice 2w JSON sink",
          sl(["--workers", "2", "--set", "stats.interval=1"]) if has_workers else None),
         ("s1r", "sluice 1w redis down",
-         sl(nosink + ["--set", "redis.enabled=true", "--set", "redis.port=1"])
+         sl(nosink + ["--set", "redis.enabled=true", "--set", "redis.port=1",
+                      # Not the exit's wait for the server to come back: a fixed pause.
+                      "--set", "redis.drain_timeout=0"])
          if has_redis else None),
     ]
 
