@@ -45,9 +45,10 @@ struct summary {
     unsigned nhosts;
     uint64_t other_host_bytes;
     uint64_t parse_errors;
+    bool idle; /* nothing will be printed: events are not parsed */
 };
 
-void *sl_sink_summary_new(const struct sl_cidr_list *home_nets)
+void *sl_sink_summary_new(const struct sl_cidr_list *home_nets, bool idle)
 {
     struct summary *s = calloc(1, sizeof(*s));
     if (!s)
@@ -58,6 +59,7 @@ void *sl_sink_summary_new(const struct sl_cidr_list *home_nets)
         return NULL;
     }
     s->home = *home_nets;
+    s->idle = idle;
     return s;
 }
 
@@ -193,6 +195,8 @@ static void alert_event(struct summary *s, const char *line, size_t len)
 
 static int summary_write(void *ctx, unsigned type, const char *line, size_t len)
 {
+    if (((struct summary *)ctx)->idle)
+        return 0;
     if (type == SLUICE_EVENT_ALERT)
         alert_event(ctx, line, len);
     else if (type == SLUICE_EVENT_FLOW)

@@ -8,6 +8,7 @@
 #ifndef SLUICE_SINK_SUMMARY_H
 #define SLUICE_SINK_SUMMARY_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -15,8 +16,13 @@
 
 extern const sluice_sink_ops sl_sink_summary_ops;
 
-/* A summary context for sluice_engine_add_sink (types: alert and flow); NULL when out of memory. */
-void *sl_sink_summary_new(const struct sl_cidr_list *home_nets);
+/*
+ * A summary context for sluice_engine_add_sink (types: alert and flow); NULL
+ * when out of memory.  `idle`: nobody will print it (sluice -q), so events
+ * are taken and not parsed; the sink is still there, so the stats events
+ * list the same sinks either way.
+ */
+void *sl_sink_summary_new(const struct sl_cidr_list *home_nets, bool idle);
 
 /* Print the summary (the engine still owns ctx: call before sluice_engine_free). */
 void sl_sink_summary_print(const void *ctx, const sluice_stats *st, FILE *out);

@@ -102,6 +102,13 @@ def main():
     out, rc = on_pty([sluice, "-q", "-l", os.path.join(work, "c"), "--set", "evidence.enabled=false"] + args)
     if rc != 0 or out.strip():
         errors.append("-q on a terminal printed %r" % out[:200])
+    # -q tallies nothing for a summary, yet the stats events list the same sinks, same counts
+    def sinks(d):
+        with open(os.path.join(work, d, "eve.json")) as f:
+            last = [json.loads(l) for l in f if '"event_type":"stats"' in l][-1]
+        return [(s["name"], s["written"], s["failed"]) for s in last["stats"]["output"]["sinks"]]
+    if sinks("a") != sinks("c"):
+        errors.append("stats sinks differ with -q: %r against %r" % (sinks("c"), sinks("a")))
     if errors:
         print("\n".join("FAIL: " + e for e in errors))
         sys.exit(1)
