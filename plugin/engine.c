@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "bt-wire.h"
 #include "dht.h"
@@ -323,6 +324,27 @@ static void expire(struct sluice_engine *e, unsigned budget)
     }
     /* The oldest of each list is the first due in it: a touch only moves a flow's time later. */
     e->expire_at = more ? INT64_MIN : next;
+}
+
+/*
+ * Sinks that gather lines (the EVE file) write them out when told to flush:
+ * at least every SINK_FLUSH_MS of wall time while packets or clock ticks come,
+ * so an alert on a busy or a quiet link is in the file a moment later.  Wall
+ * time, not packet time: it decides when bytes reach the file, never what
+ * they say.
+ */
+#define SINK_FLUSH_MS 100
+static void flush_sinks_due(struct sluice_engine *e)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (ms - e->sinks_flushed_ms < SINK_FLUSH_MS)
+        return;
+    e->sinks_flushed_ms = ms;
+    for (unsigned i = 0; i < e->nsinks; i++)
+        if (e->sinks[i].ops->flush)
+            e->sinks[i].ops->flush(e->sinks[i].ctx);
 }
 
 /* A flow just seen: it and its nDPI state are due no sooner than this. */
@@ -644,6 +666,7 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
                                 (pkt.l4proto == 6 || pkt.l4proto == 17))) {
         /* No IP layer, or a TCP/UDP packet without a readable header: nothing to track. */
         expire(e, EXPIRE_BUDGET);
+        flush_sinks_due(e);
         return;
     }
     count_l4(e, &pkt);
@@ -651,6 +674,7 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
         /* Without reassembly a later fragment has no ports: it cannot join its flow. */
         e->c.fragments_untracked++;
         expire(e, EXPIRE_BUDGET);
+        flush_sinks_due(e);
         return;
     }
 
@@ -704,6 +728,7 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
         sl_egress_packet(e, f, &pkt, dir);
     maybe_flow_update(e, f, prev_us);
     expire(e, EXPIRE_BUDGET);
+    flush_sinks_due(e);
 }
 
 void sluice_engine_advance(sluice_engine *e, int64_t now_sec, uint32_t now_usec)
@@ -711,6 +736,7 @@ void sluice_engine_advance(sluice_engine *e, int64_t now_sec, uint32_t now_usec)
     advance_clock(e, now_sec * US_PER_SEC + now_usec);
     expire(e, 0);
     maybe_stats(e);
+    flush_sinks_due(e);
 }
 
 void sluice_engine_flush(sluice_engine *e)

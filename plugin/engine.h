@@ -76,6 +76,7 @@ struct sluice_engine {
     int64_t ndpi_idle_us; /* ndpi.idle_giveup; 0: classification ends only with the flow */
     /* Nothing times out before this (a lower bound): expire() is a compare until then. */
     int64_t expire_at;
+    int64_t sinks_flushed_ms; /* monotonic, when the sinks were last told to flush */
     char pcap_filename[1024];
     bool have_source;
     uint64_t pcap_cnt;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "evwriter.h"
@@ -81,12 +82,60 @@ START_TEST(write_failure_is_counted)
     sluice_error err;
     void *s = sl_sink_file_open("/dev/full", &err);
     ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{}", 2), -1);
+    /* Taken into the buffer; the error comes when it is written out, and every line counts. */
+    ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{}", 2), 0);
+    ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{}", 2), 0);
+    ck_assert_int_eq(sl_sink_file_ops.flush(s), -1);
     uint64_t lines, failures;
     sl_sink_file_counts(s, &lines, &failures);
     ck_assert_uint_eq(lines, 0);
-    ck_assert_uint_eq(failures, 1);
+    ck_assert_uint_eq(failures, 2);
+    sluice_sink_stats st;
+    memset(&st, 0, sizeof(st));
+    sl_sink_file_ops.stats(s, &st);
+    ck_assert_uint_eq(st.errors, 2);
+    ck_assert_ptr_nonnull(strstr(st.last_error, "No space left on device"));
+    /* A line longer than the buffer goes out on its own, and fails at once. */
+    static char big[100000];
+    memset(big, 'x', sizeof(big));
+    ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, big, sizeof(big)), -1);
+    sl_sink_file_counts(s, &lines, &failures);
+    ck_assert_uint_eq(failures, 3);
     sl_sink_file_ops.close(s);
+}
+END_TEST
+
+/* Lines wait in the buffer only until a flush, or until the oldest is 100 ms old. */
+START_TEST(lines_reach_the_file_by_flush_or_age)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/eve.json", dir);
+    sluice_error err;
+    void *s = sl_sink_file_open(path, &err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{\"a\":1}", 7), 0);
+    ck_assert_str_eq(slurp(path), "");
+    ck_assert_int_eq(sl_sink_file_ops.flush(s), 0);
+    ck_assert_str_eq(slurp(path), "{\"a\":1}\n");
+    ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{\"b\":2}", 7), 0);
+    struct timespec pause = {0, 150 * 1000000L};
+    nanosleep(&pause, NULL);
+    ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{\"c\":3}", 7), 0);
+    ck_assert_str_eq(slurp(path), "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
+    uint64_t lines, failures;
+    sl_sink_file_counts(s, &lines, &failures);
+    ck_assert_uint_eq(lines, 3);
+    ck_assert_uint_eq(failures, 0);
+    /* Reopen (logrotate) puts what came before it in the file as it was. */
+    ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{\"d\":4}", 7), 0);
+    char aside[160];
+    snprintf(aside, sizeof(aside), "%s.1", path);
+    ck_assert_int_eq(rename(path, aside), 0);
+    ck_assert_int_eq(sl_sink_file_ops.reopen(s), 0);
+    ck_assert_str_eq(slurp(aside), "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n{\"d\":4}\n");
+    ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{\"e\":5}", 7), 0);
+    sl_sink_file_ops.close(s);
+    ck_assert_str_eq(slurp(path), "{\"e\":5}\n");
 }
 END_TEST
 
@@ -189,6 +238,7 @@ Suite *suite_sink_file(void)
     tcase_add_test(tc, lines_and_reopen);
     tcase_add_test(tc, open_error_names_path_and_reason);
     tcase_add_test(tc, write_failure_is_counted);
+    tcase_add_test(tc, lines_reach_the_file_by_flush_or_age);
     tcase_add_test(tc, rotate_by_size);
     tcase_add_test(tc, stdout_never_rotates);
     tcase_add_test(tc, evwriter_keeps_order_past_its_open_files);
