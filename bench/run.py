@@ -10,8 +10,9 @@ ratios, not the seconds), on each capture:
   capread     the sensor's own reader (plugin/capfile.c) in a bare loop
   tuples      readloop + parsing + a bidirectional 5-tuple table
   ndpiReader  ndpiReader -q -i FILE (nDPI 4.2, Debian libndpi-bin)
-  sluice      sluice -r FILE: JSON sink to a scratch dir, and no sink
-              (outputs.eve.enabled=false); 2 workers when --workers exists
+  sluice      sluice -q -r FILE: JSON sink to a scratch dir, and no sink
+              (outputs.eve.enabled=false); 2 workers when --workers exists;
+              Redis unreachable; and without -q (the end-of-run summary)
 
 It prints packets/s (median), ratios to the bare loop and to ndpiReader, peak
 RSS (wait4's rusage), instructions per packet from callgrind on the first
@@ -156,6 +157,10 @@ def main():
         ("ndpi", "ndpiReader -q", lambda c: [ndpi, "-q", "-i", c]),
         ("s1", "sluice 1w JSON sink", sl(["--set", "stats.interval=1"])),
         ("s1n", "sluice 1w no sink", sl(nosink)),
+        # Without -q: the end-of-run summary tallies every alert and flow event as well.
+        ("s1s", "sluice 1w JSON+summary",
+         lambda cap: [sluice, "-r", cap, "-l", os.path.join(scratch, "log"), "--set",
+                      "stats.interval=1"]),
         ("s2", "sluice 2w JSON sink",
          sl(["--workers", "2", "--set", "stats.interval=1"]) if has_workers else None),
         ("s1r", "sluice 1w redis down",
