@@ -31,8 +31,11 @@
 /* A block may carry options beyond its packet; anything larger is not a real capture. */
 #define MAX_BLOCK      (SL_CAPFILE_MAX_RECORD + 65536)
 #define MAX_INTERFACES 4096
-/* Small enough that what the kernel copies in is still in this core's cache when it is read. */
-#define WINDOW (256u << 10)
+/* Small enough that what the kernel copies in is still in this core's cache when it is read
+ * (the fuzz build makes it tiny, so records cross it on every input). */
+#ifndef SL_CAPFILE_WINDOW
+#define SL_CAPFILE_WINDOW (256u << 10)
+#endif
 
 struct iface {
     int linktype;
@@ -500,7 +503,7 @@ struct sl_capfile *sl_capfile_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     struct sl_capfile *f = calloc(1, sizeof(*f));
-    if (!f || !(f->path = strdup(path)) || !(f->win = malloc(WINDOW))) {
+    if (!f || !(f->path = strdup(path)) || !(f->win = malloc(SL_CAPFILE_WINDOW))) {
         snprintf(err, errlen, "%s: out of memory", path);
         if (f)
             free(f->path);
@@ -509,7 +512,7 @@ struct sl_capfile *sl_capfile_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     f->fd = fd;
-    f->win_cap = WINDOW;
+    f->win_cap = SL_CAPFILE_WINDOW;
     f->size = (uint64_t)st.st_size;
     f->first_linktype = -1;
 #ifdef POSIX_FADV_SEQUENTIAL

@@ -84,14 +84,19 @@ def payload(lt, f):
     return b""
 
 
-def captures(top, real):
+def capture_files(top, real):
     dirs = [os.path.join(top, "pcaps")] + ([real] if real and os.path.isdir(real) else [])
     for d in dirs:
         for name in sorted(os.listdir(d)):
             path = os.path.join(d, name)
             if os.path.isfile(path) and name.endswith((".pcap", ".pcapng")):
-                with open(path, "rb") as fp:
-                    yield name, list(records(fp.read()))
+                yield name, path
+
+
+def captures(top, real):
+    for name, path in capture_files(top, real):
+        with open(path, "rb") as fp:
+            yield name, list(records(fp.read()))
 
 
 def main():
@@ -116,6 +121,12 @@ def main():
             for i, line in enumerate(fp.read().splitlines()):
                 put("line-%d" % i, line)
                 put("cut-%d" % i, line[:len(line) // 2])
+        return
+    if target == "capfile":
+        # Whole files, cut to the fuzzer's length: headers, records and a cut last one.
+        for name, path in capture_files(top, real):
+            with open(path, "rb") as fp:
+                put(name, fp.read(4096))
         return
     for name, recs in captures(top, real):
         if target == "decode":

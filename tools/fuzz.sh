@@ -10,7 +10,7 @@
 # Usage: tools/fuzz.sh [-t SECONDS] [-r RUNS] [-o OUT] [-p REALPCAPS] [TARGET...]
 #        tools/fuzz.sh SECONDS [OUT]          (the old form; make fuzz runs 60 s)
 # Targets, fast ones first: decode bencode bt_wire dht utp edonkey gnutella
-# peerid urldecode tracker jpick engine config.  Environment: CC (clang), NICE
+# peerid urldecode tracker jpick engine config capfile.  Environment: CC (clang), NICE
 # (a prefix such as "nice -n 10"), FUZZ_RSS_MB (2048).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +34,8 @@ mkdir -p "$out"
 CC=${CC:-clang}
 NICE=${NICE:-}
 INC="-I$top/plugin -I$top/dissectors -I$top/alerts $(pkg-config --cflags libndpi jansson hiredis)"
-FLAGS="-std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DPACKAGE_VERSION=\"fuzz\""
+# A 64-byte capture read window: records cross it and grow it on nearly every input.
+FLAGS="-std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DPACKAGE_VERSION=\"fuzz\" -DSL_CAPFILE_WINDOW=64"
 LIBS="$(pkg-config --libs libndpi jansson hiredis libpcap) -lm -lpthread"
 
 # name:source:define  (one target per dissector, plus the decoder, the engine, the config)
@@ -42,7 +43,7 @@ ALL="decode:fuzz_decode: bencode:fuzz_dissector:FUZZ_BENCODE bt_wire:fuzz_dissec
 dht:fuzz_dissector:FUZZ_DHT utp:fuzz_dissector:FUZZ_UTP edonkey:fuzz_dissector:FUZZ_EDONKEY
 gnutella:fuzz_dissector:FUZZ_GNUTELLA peerid:fuzz_dissector:FUZZ_PEERID
 urldecode:fuzz_dissector:FUZZ_URLDECODE tracker:fuzz_dissector:FUZZ_TRACKER
-jpick:fuzz_dissector:FUZZ_JPICK engine:fuzz_engine: config:fuzz_config:"
+jpick:fuzz_dissector:FUZZ_JPICK engine:fuzz_engine: config:fuzz_config: capfile:fuzz_capfile:"
 if [ $# -gt 0 ]; then
     sel=
     for want in "$@"; do
