@@ -125,6 +125,17 @@ static inline int sl_cur_peek(const struct sl_cur *c, size_t off)
     return off < sl_cur_left(c) ? c->p[off] : -1;
 }
 
+/* Offset of the first `b` at or after `from` bytes ahead, or sl_cur_left() when there is none:
+ * memchr's speed for scans over whole requests, inside the cursor's bounds. */
+static inline size_t sl_cur_find(const struct sl_cur *c, size_t from, uint8_t b)
+{
+    size_t left = sl_cur_left(c);
+    if (from >= left)
+        return left;
+    const uint8_t *at = memchr(c->p + from, b, left - from);
+    return at ? (size_t)(at - c->p) : left;
+}
+
 /*
  * Take the next `n` bytes as a cursor of their own (a length-prefixed field,
  * a PDU whose header gives its length) and step past them.  On a short read

@@ -92,7 +92,8 @@ static int http_kind(struct sl_cur c)
     /* The query must name a torrent: info_hash= somewhere in the request line. */
     struct sl_cur q = take_until(&c, ' ', '\r');
     bool has_hash = false;
-    for (size_t i = 0; i + 10 <= sl_cur_left(&q) && !has_hash; i++) {
+    for (size_t i = sl_cur_find(&q, 0, 'i'); i + 10 <= sl_cur_left(&q) && !has_hash;
+         i = sl_cur_find(&q, i + 1, 'i')) {
         struct sl_cur t = q;
         sl_cur_skip(&t, i);
         has_hash = sl_text_starts(&t, "info_hash=", false);
@@ -120,16 +121,22 @@ static bool find_magnet(struct sl_cur c, struct sl_cur *at)
 {
     if (!sl_text_starts(&c, "GET ", false) && !sl_text_starts(&c, "POST ", false))
         return false;
-    for (size_t i = 0; i + 12 <= sl_cur_left(&c); i++) {
-        int ch = sl_cur_peek(&c, i);
-        if (ch != 'm' && ch != 'M')
-            continue; /* the cheap test first: this runs over every byte of a request */
+    /* Over every byte of a request: only at an 'm' or an 'M', each found with memchr. */
+    size_t left = sl_cur_left(&c), lo = sl_cur_find(&c, 0, 'm'), up = sl_cur_find(&c, 0, 'M');
+    while (lo < left || up < left) {
+        size_t i = lo < up ? lo : up;
+        if (i + 12 > left)
+            return false;
         struct sl_cur t = c;
         sl_cur_skip(&t, i);
         if (sl_text_starts(&t, "magnet:?", true) || sl_text_starts(&t, "magnet%3a%3f", true)) {
             *at = t;
             return true;
         }
+        if (i == lo)
+            lo = sl_cur_find(&c, i + 1, 'm');
+        else
+            up = sl_cur_find(&c, i + 1, 'M');
     }
     return false;
 }

@@ -533,6 +533,13 @@ START_TEST(tracker_udp_and_lsd)
     ck_assert(sl_tracker_http_probe(U(plain)));
     ck_assert(sl_tracker_http_probe(U(enc)));
     ck_assert(!sl_tracker_http_probe(U("GET /magnet.html HTTP/1.1\r\n\r\n")));
+    /* Candidates of either case before the real one, which is in capitals; none too near the
+     * end to hold a whole prefix. */
+    ck_assert(sl_tracker_http_probe(U("GET /mm?M=mag&Magnet:?xt=urn:btih:"
+                                      "0102030405060708090a0b0c0d0e0f1011121314 HTTP/1.1\r\n")));
+    ck_assert(!sl_tracker_http_probe(U("GET /mmmmMMMM?x=magnet:")));
+    ck_assert(!sl_tracker_http_probe(U("GET /x?info_hash=1 HTTP/1.1\r\n"))); /* no announce */
+    ck_assert(sl_tracker_http_probe(U("GET /announce?ii=1&info_hash=%01 HTTP/1.1\r\n")));
     struct sl_tracker m1, m2;
     memset(&m1, 0, sizeof(m1));
     memset(&m2, 0, sizeof(m2));
