@@ -77,6 +77,8 @@ struct sluice_engine {
     /* Nothing times out before this (a lower bound): expire() is a compare until then. */
     int64_t expire_at;
     int64_t sinks_flushed_ms; /* monotonic, when the sinks were last told to flush */
+    unsigned sinks_tick;
+    uint64_t packets_at_advance; /* c.packets at the last sluice_engine_advance */
     char pcap_filename[1024];
     bool have_source;
     uint64_t pcap_cnt;
