@@ -4,7 +4,9 @@
  * 64-byte read window (SL_CAPFILE_WINDOW), so records straddle the window and
  * make it grow on nearly every input, as they do only past 256 KiB otherwise.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
