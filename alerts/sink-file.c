@@ -1,15 +1,18 @@
 /*
  * sink-file.c - the EVE JSON-lines sink.
  *
- * Lines are gathered in a 64 KiB buffer and written whole, many at a time: a
- * write(2) per event was a quarter of a replay of short flows.  The buffer is
- * written out when it is full, when its oldest line is FLUSH_MS old (checked
- * at each line, and by the engine's flush calls, which come at least that
- * often: sluice_engine_packet and _advance), at flush, reopen, rotation and
- * close.  A line is never split across writes that could interleave with
- * another writer's, so the file never holds half a line.  reopen() follows
- * logrotate's rename-then-signal pattern: lines before it are in the renamed
- * file, lines after it in a new one.
+ * Lines are gathered in a buffer and a writer thread of the sink's own
+ * writes it while the engine fills the other (double buffering): a write(2)
+ * per event on the packet thread was a quarter of a replay of short flows,
+ * most of it the kernel's copy.  A buffer is handed over when it is full or
+ * its oldest line is FLUSH_MS old (checked at each line and at the engine's
+ * flush calls, which come at least that often); flush() also waits until it
+ * is written.  Reopen, rotation, fdatasync and close wait for the writer
+ * first, so the descriptor only changes between writes.  The engine waits
+ * only when both buffers are full (the back pressure a synchronous write
+ * gave).  Each write holds whole lines, so the file never holds half a line.
+ * reopen() follows logrotate's rename-then-signal pattern: lines before it
+ * are in the renamed file, lines after it in a new one.
  *
  * Optional rotation of its own (sl_sink_file_set_rotation): by size, before
  * a line would take the file past the limit, and by wall-clock time, at each
@@ -20,6 +23,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,18 +36,26 @@
 
 #include "sink-file.h"
 
-#define BUFFER   (64u << 10)
+#define BUFFER   (256u << 10)
 #define FLUSH_MS 100
 
 struct file_sink {
     char *path;
     int fd;
     bool is_stdout;
-    uint64_t lines, failures; /* lines written out, lines lost to write errors */
-    char *buf;                /* whole lines not yet written */
+    char *buf; /* whole lines the engine is gathering */
     size_t blen;
-    uint64_t blines;                /* how many */
-    int64_t bsince_ms;              /* when the oldest of them came */
+    uint64_t blines;   /* how many */
+    int64_t bsince_ms; /* when the oldest of them came */
+    /* The writer thread's side, under mu: `out` is being written while `busy`. */
+    pthread_t thread;
+    bool started, stop, busy;
+    pthread_mutex_t mu;
+    pthread_cond_t work, written;
+    char *out;
+    size_t olen;
+    uint64_t olines;
+    uint64_t lines, failures;       /* lines written out, lines lost to write errors (under mu) */
     uint64_t size;                  /* bytes in the current file, buffered ones included */
     uint64_t rotate_size;           /* 0: off */
     uint32_t rotate_interval;       /* seconds; 0: off */
@@ -80,29 +93,50 @@ static int open_path(const char *path, sluice_error *err)
     return fd;
 }
 
+static void *writer(void *arg);
+static void file_close(void *ctx);
+
+/* The writer thread, with every signal blocked: they are the main thread's. */
+static bool start_writer(struct file_sink *s)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    s->started = pthread_create(&s->thread, NULL, writer, s) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return s->started;
+}
+
 void *sl_sink_file_open(const char *path, sluice_error *err)
 {
     struct file_sink *s = calloc(1, sizeof(*s));
-    if (!s || !(s->path = strdup(path)) || !(s->buf = malloc(BUFFER))) {
+    if (!s || !(s->path = strdup(path)) || !(s->buf = malloc(BUFFER)) ||
+        !(s->out = malloc(BUFFER))) {
         snprintf(err->text, sizeof(err->text), "%s: out of memory", path);
-        if (s)
+        if (s) {
+            free(s->buf);
             free(s->path);
+        }
         free(s);
         return NULL;
     }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work, NULL);
+    pthread_cond_init(&s->written, NULL);
     if (strcmp(path, "-") == 0) {
         s->fd = STDOUT_FILENO;
         s->is_stdout = true;
-        return s;
-    }
-    s->fd = open_path(path, err);
-    if (s->fd < 0) {
-        free(s->buf);
-        free(s->path);
-        free(s);
+    } else if ((s->fd = open_path(path, err)) >= 0) {
+        s->size = fd_size(s->fd);
+    } else {
+        file_close(s);
         return NULL;
     }
-    s->size = fd_size(s->fd);
+    if (!start_writer(s)) {
+        snprintf(err->text, sizeof(err->text), "%s: cannot start its writer thread", path);
+        file_close(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -124,10 +158,13 @@ static void note_error(struct file_sink *s, const char *what, int err)
     snprintf(s->last_error, sizeof(s->last_error), "%s: %s: %s", s->path, what, strerror(err));
 }
 
+/* On the engine's thread: the counters are shared with the writer. */
 static void note_failure(struct file_sink *s, const char *what, int err)
 {
+    pthread_mutex_lock(&s->mu);
     s->failures++;
     note_error(s, what, err);
+    pthread_mutex_unlock(&s->mu);
 }
 
 /* All of iov, carrying on after short writes (a full pipe, a signal); 0, or an errno. */
@@ -153,23 +190,61 @@ static int write_all(int fd, struct iovec *v, int n)
     return 0;
 }
 
-/* Write out the buffered lines; on an error they are lost, and counted. */
-static int drain(struct file_sink *s)
+static void *writer(void *arg)
+{
+    struct file_sink *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->busy && !s->stop)
+            pthread_cond_wait(&s->work, &s->mu);
+        if (!s->busy)
+            break;
+        struct iovec iov = {s->out, s->olen};
+        int fd = s->fd; /* changed only while nothing is busy */
+        pthread_mutex_unlock(&s->mu);
+        int e = write_all(fd, &iov, 1);
+        pthread_mutex_lock(&s->mu);
+        if (e) {
+            s->failures += s->olines; /* lost, and counted */
+            note_error(s, "cannot write", e);
+        } else {
+            s->lines += s->olines;
+        }
+        s->busy = false;
+        pthread_cond_broadcast(&s->written);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* Give the gathered lines to the writer (waiting if it still has the last ones). */
+static void hand_over(struct file_sink *s)
 {
     if (!s->blen)
-        return 0;
-    struct iovec iov = {s->buf, s->blen};
-    int e = write_all(s->fd, &iov, 1);
-    if (e) {
-        s->failures += s->blines;
-        s->size -= s->blen;
-        note_error(s, "cannot write", e);
-    } else {
-        s->lines += s->blines;
-    }
+        return;
+    pthread_mutex_lock(&s->mu);
+    while (s->busy)
+        pthread_cond_wait(&s->written, &s->mu);
+    char *t = s->out;
+    s->out = s->buf;
+    s->buf = t;
+    s->olen = s->blen;
+    s->olines = s->blines;
+    s->busy = true;
+    pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->mu);
     s->blen = 0;
     s->blines = 0;
-    return e ? -1 : 0;
+}
+
+/* Everything gathered so far written: the descriptor is free to change. */
+static void drain(struct file_sink *s)
+{
+    hand_over(s);
+    pthread_mutex_lock(&s->mu);
+    while (s->busy)
+        pthread_cond_wait(&s->written, &s->mu);
+    pthread_mutex_unlock(&s->mu);
 }
 
 /* Rename the file aside and start a new one; on failure keep writing to the old one. */
@@ -222,10 +297,11 @@ static int file_write(void *ctx, unsigned type, const char *line, size_t len)
     if (s->rotate_size && s->size && s->size + len + 1 > s->rotate_size)
         rotate(s, wall_now());
     if (s->blen + len + 1 > BUFFER)
-        drain(s); /* on an error those lines are counted lost; this one still gets its turn */
+        hand_over(s);
     s->size += len + 1;
     if (len + 1 > BUFFER) {
-        /* Longer than the buffer (a stats event with many sinks, a huge alert): on its own. */
+        /* Longer than a buffer (a huge alert): on its own, after everything before it. */
+        drain(s);
         struct iovec iov[2] = {{(void *)line, len}, {(void *)"\n", 1}};
         int e = write_all(s->fd, iov, 2);
         if (e) {
@@ -233,7 +309,9 @@ static int file_write(void *ctx, unsigned type, const char *line, size_t len)
             note_failure(s, "cannot write", e);
             return -1;
         }
+        pthread_mutex_lock(&s->mu);
         s->lines++;
+        pthread_mutex_unlock(&s->mu);
         return 0;
     }
     int64_t now_ms = mono_ms();
@@ -244,16 +322,27 @@ static int file_write(void *ctx, unsigned type, const char *line, size_t len)
     s->blen += len + 1;
     s->blines++;
     if (now_ms - s->bsince_ms >= FLUSH_MS)
-        drain(s);
+        hand_over(s);
     return 0;
 }
 
-/* The engine calls this at least every FLUSH_MS while it runs: the lines go out, and to disk
- * once fsync_interval has passed. */
+static uint64_t failures_now(struct file_sink *s)
+{
+    pthread_mutex_lock(&s->mu);
+    uint64_t n = s->failures;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+/* The engine calls this at least every FLUSH_MS while it runs: every line taken so far is
+ * written before it returns (-1 if some could not be), and goes to disk once fsync_interval
+ * has passed. */
 static int file_flush(void *ctx)
 {
     struct file_sink *s = ctx;
-    int r = drain(s);
+    uint64_t before = failures_now(s);
+    drain(s);
+    int r = failures_now(s) == before ? 0 : -1;
     if (s->fsync_interval && wall_now() >= s->next_sync) {
         s->next_sync = wall_now() + s->fsync_interval;
         if (fdatasync(s->fd) != 0 && errno != EINVAL) {
@@ -289,20 +378,33 @@ static void file_close(void *ctx)
     if (!s)
         return;
     drain(s);
+    if (s->started) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = true;
+        pthread_cond_signal(&s->work);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->thread, NULL);
+    }
     if (s->fsync_interval)
         fdatasync(s->fd);
-    if (!s->is_stdout)
+    if (!s->is_stdout && s->fd >= 0)
         close(s->fd);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->work);
+    pthread_cond_destroy(&s->written);
     free(s->buf);
+    free(s->out);
     free(s->path);
     free(s);
 }
 
 void sl_sink_file_counts(const void *ctx, uint64_t *lines, uint64_t *failures)
 {
-    const struct file_sink *s = ctx;
+    struct file_sink *s = (struct file_sink *)ctx; /* const to callers; the lock is not */
+    pthread_mutex_lock(&s->mu);
     *lines = s->lines;
     *failures = s->failures;
+    pthread_mutex_unlock(&s->mu);
 }
 
 uint64_t sl_sink_file_rotations(const void *ctx)
@@ -312,10 +414,12 @@ uint64_t sl_sink_file_rotations(const void *ctx)
 
 static void file_stats(void *ctx, sluice_sink_stats *out)
 {
-    const struct file_sink *s = ctx;
+    struct file_sink *s = ctx;
+    pthread_mutex_lock(&s->mu);
     out->delivered = s->lines;
     out->errors = s->failures;
     snprintf(out->last_error, sizeof(out->last_error), "%s", s->last_error);
+    pthread_mutex_unlock(&s->mu);
 }
 
 /* The same sink on standard output, named apart in stats. */

@@ -20,8 +20,8 @@ void *sl_sink_file_open(const char *path, sluice_error *err);
 /*
  * Rotate the file (not stdout) before a line would take it past `rotate_size`
  * bytes, and at every multiple of `rotate_interval` seconds of wall-clock
- * time; fdatasync it at most every `fsync_interval` seconds, at flush and at
- * close.  0 turns each off (the default).
+ * time; fdatasync it at most every `fsync_interval` seconds (looked at on
+ * each line and flush) and at close.  0 turns each off (the default).
  */
 void sl_sink_file_set_rotation(void *ctx, uint64_t rotate_size, uint32_t rotate_interval,
                                uint32_t fsync_interval);
