@@ -28,12 +28,10 @@ void sl_jw_reset(struct sl_jw *w)
     w->first[0] = true;
 }
 
-static bool reserve(struct sl_jw *w, size_t n)
+static bool grow(struct sl_jw *w, size_t n)
 {
     if (w->oom)
         return false;
-    if (w->len + n + 1 <= w->cap)
-        return true;
     size_t cap = w->cap ? w->cap : 4096;
     while (cap < w->len + n + 1)
         cap *= 2;
@@ -47,18 +45,26 @@ static bool reserve(struct sl_jw *w, size_t n)
     return true;
 }
 
-static void put(struct sl_jw *w, const char *s, size_t n)
+/* Room for n more bytes and the NUL sl_jw_text puts after them. */
+static inline bool reserve(struct sl_jw *w, size_t n)
+{
+    if (!w->oom && w->len + n + 1 <= w->cap)
+        return true;
+    return grow(w, n);
+}
+
+static inline void put(struct sl_jw *w, const char *s, size_t n)
 {
     if (!reserve(w, n))
         return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
-    w->buf[w->len] = '\0';
 }
 
-static void putc1(struct sl_jw *w, char ch)
+static inline void putc1(struct sl_jw *w, char ch)
 {
-    put(w, &ch, 1);
+    if (reserve(w, 1))
+        w->buf[w->len++] = ch;
 }
 
 /*
@@ -201,26 +207,31 @@ static void escaped(struct sl_jw *w, const uint8_t *s, size_t n)
 /* Comma and key before a member. */
 static void member(struct sl_jw *w, const char *key)
 {
-    if (!w->first[w->depth])
-        putc1(w, ',');
+    size_t comma = !w->first[w->depth];
     w->first[w->depth] = false;
-    if (key) {
-        /* Keys are almost always plain ASCII: one reserve, one copy, no escaping pass. */
-        size_t n = strlen(key), i = 0;
-        while (i < n && plain((uint8_t)key[i]))
-            i++;
-        if (i == n && reserve(w, n + 3)) {
-            char *d = w->buf + w->len;
-            d[0] = '"';
-            memcpy(d + 1, key, n);
-            d[n + 1] = '"';
-            d[n + 2] = ':';
-            d[n + 3] = '\0';
-            w->len += n + 3;
-        } else {
-            escaped(w, (const uint8_t *)key, n);
-            putc1(w, ':');
-        }
+    if (!key) {
+        if (comma)
+            putc1(w, ',');
+        return;
+    }
+    /* Keys are almost always plain ASCII: the comma, the key and its quotes in one copy. */
+    size_t n = strlen(key), i = 0;
+    while (i < n && plain((uint8_t)key[i]))
+        i++;
+    if (i == n && reserve(w, comma + n + 3)) {
+        char *d = w->buf + w->len;
+        d[0] = ',';
+        d += comma;
+        d[0] = '"';
+        memcpy(d + 1, key, n);
+        d[n + 1] = '"';
+        d[n + 2] = ':';
+        w->len += comma + n + 3;
+    } else {
+        if (comma)
+            putc1(w, ',');
+        escaped(w, (const uint8_t *)key, n);
+        putc1(w, ':');
     }
 }
 
@@ -359,6 +370,7 @@ const char *sl_jw_text(const struct sl_jw *w, size_t *len)
 {
     if (w->oom || w->depth != 0 || !w->buf)
         return NULL;
+    w->buf[w->len] = '\0'; /* reserve() always kept room for it */
     *len = w->len;
     return w->buf;
 }
