@@ -215,10 +215,11 @@ static void member(struct sl_jw *w, const char *key)
         return;
     }
     /* Keys are almost always plain ASCII: the comma, the key and its quotes in one copy. */
-    size_t n = strlen(key), i = 0;
-    while (i < n && plain((uint8_t)key[i]))
-        i++;
-    if (i == n && reserve(w, comma + n + 3)) {
+    size_t n = 0;
+    bool ok = true; /* its length and plainness in one pass: keys are a few bytes */
+    for (; key[n]; n++)
+        ok &= plain((uint8_t)key[n]);
+    if (ok && reserve(w, comma + n + 3)) {
         char *d = w->buf + w->len;
         d[0] = ',';
         d += comma;
