@@ -526,6 +526,13 @@ int main(int argc, char **argv)
         run_id = live_run_id();
     }
     unsigned nworkers = worker_count(&cfg, live != NULL);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!live && nworkers > 1 && ncpu > 0 && nworkers + 1 > (unsigned long)ncpu && !o.quiet)
+        /* The reader is a thread too: more threads than CPUs share them and wait on each other. */
+        fprintf(stderr,
+                "sluice: warning: %u workers and the reader on %ld CPUs: a replay may be slower "
+                "than with fewer workers\n",
+                nworkers, ncpu);
     ws = sl_workers_new(nworkers, live ? sl_live_handles(live) : 1, cfg.capture_queue_size,
                         live != NULL, ((int64_t)cfg.capture_timeout_ms + 200) * 1000);
     if (!ws) {
