@@ -87,7 +87,11 @@ typedef struct sluice_sink_ops {
      * if the event could not be taken (the engine counts it as undelivered).
      */
     int (*write)(void *ctx, unsigned event_type, const char *line, size_t len);
-    /* Make written events durable/visible (end of a batch, a replay, stats time). May be NULL. */
+    /*
+     * Make written events durable/visible (stats time, the end of a replay, and about every
+     * 100 ms of wall time while packets or clock ticks come: keep it cheap when there is
+     * nothing to do).  May be NULL.
+     */
     int (*flush)(void *ctx);
     /* Reopen files (SIGHUP, log rotation).  May be NULL. */
     int (*reopen)(void *ctx);
