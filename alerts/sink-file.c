@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@
 #include <unistd.h>
 
 #include "sink-file.h"
+#include "thread.h"
 
 #define BUFFER   (256u << 10)
 #define FLUSH_MS 100
@@ -96,17 +96,6 @@ static int open_path(const char *path, sluice_error *err)
 static void *writer(void *arg);
 static void file_close(void *ctx);
 
-/* The writer thread, with every signal blocked: they are the main thread's. */
-static bool start_writer(struct file_sink *s)
-{
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    s->started = pthread_create(&s->thread, NULL, writer, s) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return s->started;
-}
-
 void *sl_sink_file_open(const char *path, sluice_error *err)
 {
     struct file_sink *s = calloc(1, sizeof(*s));
@@ -132,7 +121,7 @@ void *sl_sink_file_open(const char *path, sluice_error *err)
         file_close(s);
         return NULL;
     }
-    if (!start_writer(s)) {
+    if (!(s->started = sl_thread_start(&s->thread, writer, s) == 0)) {
         snprintf(err->text, sizeof(err->text), "%s: cannot start its writer thread", path);
         file_close(s);
         return NULL;

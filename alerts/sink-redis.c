@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 
 #include "sink-redis.h"
 #include "spool.h"
+#include "thread.h"
 
 enum mode { M_LPUSH, M_RPUSH, M_PUBLISH, M_XADD };
 
@@ -654,12 +654,8 @@ void *sl_sink_redis_open(const struct sluice_config *cfg, bool quiet, sluice_err
         fprintf(stderr, "sluice: redis %s: %llu bytes spooled by an earlier run go first\n",
                 s->where, (unsigned long long)s->spool_bytes);
 
-    /* Signals are the main thread's; and a write to a closed socket must be EPIPE, not death. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int r = pthread_create(&s->thread, NULL, run, s);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* A write to a closed socket must be EPIPE, not death: the thread takes no signals. */
+    int r = sl_thread_start(&s->thread, run, s);
     if (r != 0) {
         snprintf(err->text, sizeof(err->text), "redis: cannot start the output thread: %s",
                  strerror(r));

@@ -10,13 +10,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "evwriter.h"
+#include "thread.h"
 
 #define OPEN_FILES 16 /* per engine: sluice's 64 workers at most stay within 1024 descriptors */
 #define MIN_QUEUE  (1u << 20)
@@ -182,12 +182,7 @@ struct sl_evwriter *sl_evwriter_new(const char *dir, size_t max_write)
     pthread_cond_init(&w->more, NULL);
     pthread_cond_init(&w->space, NULL);
     pthread_cond_init(&w->synced, NULL);
-    /* Signals are the host's main thread's: the writer starts with all of them blocked. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int r = pthread_create(&w->th, NULL, writer_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int r = sl_thread_start(&w->th, writer_main, w);
     if (r != 0) {
         pthread_mutex_destroy(&w->lock);
         pthread_cond_destroy(&w->more);

@@ -1,0 +1,17 @@
+/*
+ * thread.c - helper threads that take no signals (see thread.h).
+ */
+#include <signal.h>
+
+#include "thread.h"
+
+int sl_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    /* The new thread inherits the mask in force when it is created. */
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int r = pthread_create(t, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return r;
+}
