@@ -97,8 +97,7 @@ void sl_spsc_pop(struct sl_spsc *q, const struct sl_qpkt *p)
 bool sl_spsc_empty(struct sl_spsc *q)
 {
     /* The consumer's question, asked before it sleeps: the true head, not its copy. */
-    return atomic_load_explicit(&q->head, memory_order_acquire) ==
-           atomic_load_explicit(&q->tail, memory_order_relaxed);
+    return sl_spsc_used(q) == 0;
 }
 
 size_t sl_spsc_used(struct sl_spsc *q)
