@@ -83,6 +83,16 @@ static void *write_many(void *arg)
     return NULL;
 }
 
+/* Redis on, at a port nobody listens on, spooling into the test's directory. */
+static void unreachable(struct sluice_config *cfg, uint32_t drain_timeout)
+{
+    sl_config_defaults(cfg);
+    snprintf(cfg->log_dir, sizeof(cfg->log_dir), "%s", dir);
+    cfg->redis_enabled = true;
+    cfg->redis_port = 1;
+    cfg->redis_drain_timeout = drain_timeout;
+}
+
 static double seconds(clockid_t clock)
 {
     struct timespec ts;
@@ -96,11 +106,7 @@ START_TEST(drain_waits_without_spinning)
     static struct sluice_config cfg;
     sluice_error err;
     memset(&err, 0, sizeof(err));
-    sl_config_defaults(&cfg);
-    snprintf(cfg.log_dir, sizeof(cfg.log_dir), "%s", dir);
-    cfg.redis_enabled = true;
-    cfg.redis_port = 1;
-    cfg.redis_drain_timeout = 1;
+    unreachable(&cfg, 1);
     void *s = sl_sink_redis_open(&cfg, true, &err);
     ck_assert_msg(s != NULL, "%s", err.text);
     const char line[] = "{\"event_type\":\"alert\"}";
@@ -120,11 +126,7 @@ START_TEST(threads_to_spool)
     static struct sluice_config cfg;
     sluice_error err;
     memset(&err, 0, sizeof(err));
-    sl_config_defaults(&cfg);
-    snprintf(cfg.log_dir, sizeof(cfg.log_dir), "%s", dir);
-    cfg.redis_enabled = true;
-    cfg.redis_port = 1; /* nobody listens: every event is spooled */
-    cfg.redis_drain_timeout = 0;
+    unreachable(&cfg, 0);               /* every event is spooled */
     cfg.redis_queue_size = 1024 * 1024; /* the ring wraps many times */
     void *s = sl_sink_redis_open(&cfg, true, &err);
     ck_assert_msg(s != NULL, "%s", err.text);
