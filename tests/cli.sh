@@ -42,4 +42,10 @@ expect 0 "packets" -- "$SLUICE" -r "$cap" -l "$TMPD"
 # -q silences the summary; a directory of captures reads every capture in it.
 mkdir "$TMPD/dir" && cp "$cap" "$TMPD/dir/a.pcap" && cp "$cap" "$TMPD/dir/b.pcap" && echo notes >"$TMPD/dir/notes.txt"
 expect 0 "warning: skipping" -- "$SLUICE" -r "$TMPD/dir" -l "$TMPD/dir"
+# As many replay workers as CPUs leaves none for the reader: a warning, which -q silences.
+n=$(nproc)
+[ "$n" -le 64 ] || n=64
+expect 0 "warning: $n workers and the reader on" -- "$SLUICE" -r "$cap" -l "$TMPD" --workers "$n"
+expect 0 "" -- "$SLUICE" -q -r "$cap" -l "$TMPD" --workers "$n"
+[ ! -s "$TMPD/err" ] || fail "-q still warned: $(cat "$TMPD/err")"
 echo "cli: all checks passed"
