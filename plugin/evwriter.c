@@ -3,9 +3,16 @@
  *
  * The queue is a byte ring under one mutex: a 16-byte job header (flow id,
  * operation, length) and the bytes, either of which may wrap.  The thread
- * copies a job out, gives the space back, and does the file work without the
- * lock.  It keeps up to OPEN_FILES files open (a flow after its alert writes
- * a ring-full of packets at a time) and closes the oldest past that.
+ * copies out every job queued, gives the space back, and does the file work
+ * without the lock.  It keeps up to OPEN_FILES files open (a flow after its
+ * alert writes a ring-full of packets at a time) and closes the oldest past
+ * that.
+ *
+ * Jobs are gathered for up to BATCH_MS (or until a quarter of the ring is
+ * used, or a sync is asked) before the thread wakes for them.  A replay of
+ * real traffic raises tens of thousands of alerts: waking the thread for
+ * each was a context switch and a contended lock per alert, on a machine
+ * whose cores the reader and the worker already keep busy.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +27,7 @@
 
 #define OPEN_FILES 16 /* per engine: sluice's 64 workers at most stay within 1024 descriptors */
 #define MIN_QUEUE  (1u << 20)
+#define BATCH_MS   100
 
 enum op { OP_CREATE, OP_APPEND, OP_CLOSE, OP_SYNC, OP_STOP };
 
@@ -42,7 +50,8 @@ struct sl_evwriter {
     uint8_t *q;
     size_t cap, head, used; /* ring: bytes [head, head + used) mod cap are jobs */
     uint64_t sync_asked, sync_done, errors, waits;
-    uint8_t *job; /* the thread's copy of the job it works on */
+    bool urgent;    /* a sync or stop is queued: no gathering */
+    uint8_t *batch; /* the thread's copy of the jobs it works on (cap bytes) */
     size_t max_write;
     struct open_file open[OPEN_FILES];
     unsigned open_next;
@@ -75,10 +84,15 @@ static void put_job(struct sl_evwriter *w, uint64_t flow_id, enum op op, const v
         w->waits++;
     while (w->cap - w->used < sizeof(j) + len)
         pthread_cond_wait(&w->space, &w->lock);
+    size_t before = w->used;
     ring_put(w, &j, sizeof(j));
     if (len)
         ring_put(w, data, len);
-    pthread_cond_signal(&w->more);
+    if (op == OP_SYNC || op == OP_STOP)
+        w->urgent = true;
+    /* The thread sleeps untimed only on an empty ring; otherwise it gathers until one of these. */
+    if (before == 0 || w->urgent || (before < w->cap / 4 && w->used >= w->cap / 4))
+        pthread_cond_signal(&w->more);
     pthread_mutex_unlock(&w->lock);
 }
 
@@ -99,7 +113,7 @@ static void close_one(struct open_file *o, bool *err)
     }
 }
 
-static bool write_job(struct sl_evwriter *w, const struct job *j, bool *err)
+static bool write_job(struct sl_evwriter *w, const struct job *j, const uint8_t *data, bool *err)
 {
     struct open_file *o = find(w, j->flow_id);
     if (o && j->op == OP_CREATE)
@@ -119,50 +133,73 @@ static bool write_job(struct sl_evwriter *w, const struct job *j, bool *err)
             return false;
         o->flow_id = j->flow_id;
     }
-    if (j->len && fwrite(w->job, j->len, 1, o->fp) != 1) {
+    if (j->len && fwrite(data, j->len, 1, o->fp) != 1) {
         close_one(o, err);
         return false;
     }
     return true;
 }
 
+/* Do one job; true when it was the stop. */
+static bool do_job(struct sl_evwriter *w, const struct job *j, const uint8_t *data, bool *err)
+{
+    if (j->op == OP_CREATE || j->op == OP_APPEND) {
+        if (!write_job(w, j, data, err))
+            *err = true;
+    } else if (j->op == OP_CLOSE) {
+        close_one(find(w, j->flow_id), err);
+    } else { /* OP_SYNC, OP_STOP */
+        for (unsigned k = 0; k < OPEN_FILES; k++) {
+            if (j->op == OP_STOP)
+                close_one(&w->open[k], err);
+            else if (w->open[k].fp && fflush(w->open[k].fp) != 0)
+                *err = true;
+        }
+    }
+    return j->op == OP_STOP;
+}
+
 static void *writer_main(void *arg)
 {
     struct sl_evwriter *w = arg;
+    pthread_mutex_lock(&w->lock);
     for (;;) {
-        struct job j;
-        pthread_mutex_lock(&w->lock);
         while (w->used == 0)
             pthread_cond_wait(&w->more, &w->lock);
-        ring_take(w, &j, sizeof(j));
-        ring_take(w, w->job, j.len);
-        pthread_cond_signal(&w->space);
+        struct timespec until = sl_deadline_in(BATCH_MS);
+        while (!w->urgent && w->used < w->cap / 4 &&
+               pthread_cond_timedwait(&w->more, &w->lock, &until) != ETIMEDOUT)
+            ;
+        size_t n = w->used;
+        ring_take(w, w->batch, n);
+        w->urgent = false;
+        pthread_cond_broadcast(&w->space);
         pthread_mutex_unlock(&w->lock);
 
-        bool err = false;
-        if (j.op == OP_CREATE || j.op == OP_APPEND) {
-            if (!write_job(w, &j, &err))
-                err = true;
-        } else if (j.op == OP_CLOSE) {
-            close_one(find(w, j.flow_id), &err);
-        } else { /* OP_SYNC, OP_STOP */
-            for (unsigned k = 0; k < OPEN_FILES; k++) {
-                if (j.op == OP_STOP)
-                    close_one(&w->open[k], &err);
-                else if (w->open[k].fp && fflush(w->open[k].fp) != 0)
-                    err = true;
-            }
+        uint64_t errors = 0, synced = 0;
+        bool stop = false;
+        for (size_t at = 0; at < n && !stop;) {
+            struct job j;
+            memcpy(&j, w->batch + at, sizeof(j));
+            at += sizeof(j);
+            bool err = false;
+            stop = do_job(w, &j, w->batch + at, &err);
+            at += j.len;
+            errors += err;
+            if (j.op == OP_SYNC || j.op == OP_STOP)
+                synced = j.flow_id;
         }
         pthread_mutex_lock(&w->lock);
-        w->errors += err;
-        if (j.op == OP_SYNC || j.op == OP_STOP) {
-            w->sync_done = j.flow_id;
+        w->errors += errors;
+        if (synced) {
+            w->sync_done = synced;
             pthread_cond_broadcast(&w->synced);
         }
-        pthread_mutex_unlock(&w->lock);
-        if (j.op == OP_STOP)
-            return NULL;
+        if (stop)
+            break;
     }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
 }
 
 struct sl_evwriter *sl_evwriter_new(const char *dir, size_t max_write)
@@ -175,8 +212,8 @@ struct sl_evwriter *sl_evwriter_new(const char *dir, size_t max_write)
     w->cap = 2 * (max_write + sizeof(struct job)) > MIN_QUEUE ? 2 * (max_write + sizeof(struct job))
                                                               : MIN_QUEUE;
     w->q = malloc(w->cap);
-    w->job = malloc(max_write ? max_write : 1);
-    if (!w->q || !w->job)
+    w->batch = malloc(w->cap);
+    if (!w->q || !w->batch)
         goto fail;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->more, NULL);
@@ -193,7 +230,7 @@ struct sl_evwriter *sl_evwriter_new(const char *dir, size_t max_write)
     return w;
 fail:
     free(w->q);
-    free(w->job);
+    free(w->batch);
     free(w);
     return NULL;
 }
@@ -222,7 +259,7 @@ void sl_evwriter_free(struct sl_evwriter *w)
     pthread_cond_destroy(&w->space);
     pthread_cond_destroy(&w->synced);
     free(w->q);
-    free(w->job);
+    free(w->batch);
     free(w);
 }
 

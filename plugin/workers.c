@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "signals.h"
+#include "thread.h"
 #include "workers.h"
 
 #define BATCH        64
@@ -152,19 +153,6 @@ static void ring(struct worker *w)
     }
 }
 
-/* `ms` from now on the clock pthread_cond_timedwait uses by default. */
-static struct timespec deadline_in(long ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_nsec += ms * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /*
  * Until the worker has drained half the queue.  Waking at every packet it
  * freed (100 us naps) was a context switch each way every few hundred
@@ -172,7 +160,7 @@ static struct timespec deadline_in(long ms)
  */
 static void wait_for_room(struct worker *w, struct sl_spsc *q)
 {
-    struct timespec until = deadline_in(ROOM_WAIT_MS);
+    struct timespec until = sl_deadline_in(ROOM_WAIT_MS);
     pthread_mutex_lock(&w->lock);
     atomic_store(&w->reader_waiting, 1);
     if (sl_spsc_used(q) > q->size / 2)
@@ -344,7 +332,7 @@ static void safe_point(struct worker *w)
 
 static void sleep_on_bell(struct worker *w)
 {
-    struct timespec until = deadline_in(IDLE_WAIT_MS);
+    struct timespec until = sl_deadline_in(IDLE_WAIT_MS);
     pthread_mutex_lock(&w->lock);
     atomic_store(&w->sleeping, 1);
     if (all_empty(w) && !atomic_load(&w->ws->done))
