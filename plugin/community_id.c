@@ -5,9 +5,8 @@
  */
 #include <string.h>
 
-#include <ndpi_api.h>
-
 #include "community_id.h"
+#include "sha1.h"
 
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -70,8 +69,8 @@ void sl_community_id(const struct sl_cid_tuple *t, uint16_t seed, char out[SL_CO
         buf[n++] = (uint8_t)dp;
     }
 
-    uint8_t digest[20];
-    ndpi_string_sha1_hash(buf, n, digest);
+    uint8_t digest[SL_SHA1_LEN];
+    sl_sha1(buf, n, digest);
     out[0] = '1';
     out[1] = ':';
     sl_base64(digest, sizeof(digest), out + 2);

@@ -1,11 +1,17 @@
 /*
  * check_community_id.c - Community ID v1 against the spec's published
- * baseline (corelight/community-id-spec, baseline/baseline_deflt.json, seed 0).
+ * baseline (corelight/community-id-spec, baseline/baseline_deflt.json, seed 0),
+ * and the SHA-1 beneath it against FIPS 180's examples and nDPI's own SHA-1.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <ndpi_api.h>
+
 #include "community_id.h"
+#include "sha1.h"
 #include "suites.h"
 
 struct vector {
@@ -111,6 +117,56 @@ START_TEST(base64_rfc4648)
 }
 END_TEST
 
+static void hex20(const uint8_t d[SL_SHA1_LEN], char out[41])
+{
+    for (unsigned i = 0; i < SL_SHA1_LEN; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+START_TEST(sha1_fips180_examples)
+{
+    /* FIPS 180 examples: empty, one block, a tail that needs a second padding block, 1e6 'a'. */
+    static const struct {
+        const char *in;
+        const char *digest;
+    } v[] = {
+        {"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+        {"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+    };
+    uint8_t d[SL_SHA1_LEN];
+    char hex[41];
+    for (unsigned i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        sl_sha1((const uint8_t *)v[i].in, strlen(v[i].in), d);
+        hex20(d, hex);
+        ck_assert_str_eq(hex, v[i].digest);
+    }
+    size_t n = 1000000;
+    uint8_t *a = malloc(n);
+    ck_assert_ptr_nonnull(a);
+    memset(a, 'a', n);
+    sl_sha1(a, n, d);
+    free(a);
+    hex20(d, hex);
+    ck_assert_str_eq(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+}
+END_TEST
+
+START_TEST(sha1_agrees_with_ndpi_at_every_tail_length)
+{
+    /* Every length up to three blocks: each tail, and the padding's two-block cases (56..63). */
+    uint8_t msg[192], mine[SL_SHA1_LEN], theirs[SL_SHA1_LEN];
+    for (unsigned i = 0; i < sizeof(msg); i++)
+        msg[i] = (uint8_t)(i * 131 + 7);
+    for (unsigned n = 0; n <= sizeof(msg); n++) {
+        sl_sha1(msg, n, mine);
+        ndpi_string_sha1_hash(msg, n, theirs);
+        ck_assert_msg(memcmp(mine, theirs, SL_SHA1_LEN) == 0, "length %u differs", n);
+    }
+}
+END_TEST
+
 Suite *suite_community_id(void)
 {
     Suite *s = suite_create("community_id");
@@ -118,6 +174,8 @@ Suite *suite_community_id(void)
     tcase_add_loop_test(tc, baseline_vectors, 0, (int)(sizeof(vectors) / sizeof(vectors[0])));
     tcase_add_test(tc, one_way_icmp_not_reordered);
     tcase_add_test(tc, base64_rfc4648);
+    tcase_add_test(tc, sha1_fips180_examples);
+    tcase_add_test(tc, sha1_agrees_with_ndpi_at_every_tail_length);
     suite_add_tcase(s, tc);
     return s;
 }
