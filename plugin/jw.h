@@ -4,8 +4,10 @@
  *
  * Events are written on the packet thread (an alert at the packet that
  * raised it), so this avoids jansson's allocation per value; jansson parses
- * every line back in the tests.  Keys are trusted literals; values may be
- * hostile bytes off the wire.
+ * every line back in the tests.  Keys are trusted: the program's own names,
+ * plain printable ASCII without '"' or '\\', written as they are (the
+ * sanitizer build, SL_CHECKS, aborts on any other).  Values may be hostile
+ * bytes off the wire.
  */
 #ifndef SLUICE_JW_H
 #define SLUICE_JW_H

@@ -35,7 +35,7 @@ CC=${CC:-clang}
 NICE=${NICE:-}
 INC="-I$top/plugin -I$top/dissectors -I$top/alerts $(pkg-config --cflags libndpi jansson hiredis)"
 # A 64-byte capture read window: records cross it and grow it on nearly every input.
-FLAGS="-std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DPACKAGE_VERSION=\"fuzz\" -DSL_CAPFILE_WINDOW=64"
+FLAGS="-std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -DPACKAGE_VERSION=\"fuzz\" -DSL_CAPFILE_WINDOW=64 -DSL_CHECKS"
 LIBS="$(pkg-config --libs libndpi jansson hiredis libpcap) -lm -lpthread"
 
 # name:source:define  (one target per dissector, plus the decoder, the engine, the config)
