@@ -154,7 +154,7 @@ static void take_verdict(struct sl_flow *f, ndpi_protocol p)
 }
 
 bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct sl_packet *pkt,
-                        uint32_t max_packets)
+                        uint32_t max_packets, enum sl_extra extra)
 {
     if (!f->ndpi)
         return false;
@@ -166,7 +166,9 @@ bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct
     if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
         take_verdict(f, p);
         /* TLS, DNS, HTTP...: the hostname or SNI that names the application may still come. */
-        if (f->ndpi_pkts < max_packets && ndpi_extra_dissection_possible(c->ndpi, &f->ndpi->flow))
+        bool more = extra == SL_EXTRA_ALL || (extra == SL_EXTRA_UNNAMED && !f->master_proto);
+        if (more && f->ndpi_pkts < max_packets &&
+            ndpi_extra_dissection_possible(c->ndpi, &f->ndpi->flow))
             return false;
         release(c, f);
         return true;

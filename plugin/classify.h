@@ -15,6 +15,16 @@
 
 struct sl_classifier;
 
+/*
+ * After nDPI's first verdict, does the flow stay with nDPI while it says more
+ * may come?  In the order of ndpi.extra_dissection's values.
+ */
+enum sl_extra {
+    SL_EXTRA_ALL,     /* yes, as ndpiReader does */
+    SL_EXTRA_UNNAMED, /* while the verdict names only the carrier (TLS, not TLS.BitTorrent) */
+    SL_EXTRA_NONE,    /* no: classification ends at the first verdict */
+};
+
 /* nDPI's module with every protocol enabled and at most `max_states` flows in
  * classification at once.  NULL with err filled. */
 struct sl_classifier *sl_classifier_new(uint32_t max_states, sluice_error *err);
@@ -26,12 +36,12 @@ bool sl_classify_begin(struct sl_classifier *c, struct sl_flow *f);
 
 /*
  * Feed one packet of `f` to nDPI.  Returns true when classification ended
- * with this packet: nDPI named the flow, or `max_packets` were given and
- * nDPI's guess was taken.  Then f->master_proto, app_proto and confidence are
- * set, SL_FF_CLASSIFIED is on and the state is back in the pool.
+ * with this packet: nDPI named the flow (and, with `extra`, has nothing more
+ * to learn of it), or `max_packets` were given and nDPI's guess was taken.  Then f->master_proto,
+ * app_proto and confidence are set, SL_FF_CLASSIFIED is on and the state is back in the pool.
  */
 bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct sl_packet *pkt,
-                        uint32_t max_packets);
+                        uint32_t max_packets, enum sl_extra extra);
 
 /* End classification now (flow ending or gone quiet): take nDPI's guess, free the state. */
 void sl_classify_giveup(struct sl_classifier *c, struct sl_flow *f);

@@ -113,6 +113,10 @@ static const struct opt opts[] = {
      "interval while it is active; 0: never."},
     {"ndpi.max_packets", T_UINT, F(ndpi_max_packets), "32", 1, 255,
      "Packets of a flow given to nDPI before its guess is taken."},
+    {"ndpi.extra_dissection", T_STRING, F(ndpi_extra_dissection), "unnamed", 0, 0,
+     "After nDPI names a flow, keep giving it packets while it says more may come (TLS "
+     "certificates, DNS answers, HTTP responses): all (as ndpiReader), unnamed (only while the "
+     "verdict names just the carrier, TLS rather than TLS.BitTorrent) or none."},
     {"ndpi.max_flows", T_UINT, F(ndpi_max_flows), "65536", 16, 1u << 24,
      "Flows being classified at once; nDPI state is freed once a flow is classified."},
     {"ndpi.idle_giveup", T_DURATION, F(ndpi_idle_giveup), "15", 0, 86400,
@@ -236,6 +240,22 @@ static const struct opt opts[] = {
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* The string options that take one of a few words. */
+static const struct {
+    const char *name, *choices;
+} choice_opts[] = {
+    {"ndpi.extra_dissection", "all|unnamed|none"},
+};
+
+/* "a|b|c" when option `o` takes one of those words, else NULL. */
+static const char *choices_of(const struct opt *o)
+{
+    for (size_t i = 0; i < sizeof(choice_opts) / sizeof(choice_opts[0]); i++)
+        if (!strcmp(choice_opts[i].name, o->name))
+            return choice_opts[i].choices;
+    return NULL;
+}
 
 static const char *type_expect(enum opt_type t)
 {
@@ -517,6 +537,10 @@ static int apply_text(const struct opt *o, struct sluice_config *cfg, const char
     case T_STRING:
         if (strlen(text) >= o->size) {
             snprintf(msg, msglen, "too long (at most %zu bytes)", o->size - 1);
+            return -1;
+        }
+        if (choices_of(o) && sl_config_choice(choices_of(o), text) < 0) {
+            snprintf(msg, msglen, "'%s' is not one of %s", text, choices_of(o));
             return -1;
         }
         memcpy(field, text, strlen(text) + 1);
@@ -867,15 +891,48 @@ int sl_config_set(struct sluice_config *cfg, const char *assignment, sluice_erro
     return 0;
 }
 
+int sl_config_choice_of(const struct sluice_config *cfg, const char *name)
+{
+    const struct opt *o = find_opt(name);
+    if (!o || !choices_of(o))
+        return -1;
+    char value[64];
+    snprintf(value, sizeof(value), "%.*s", (int)o->size, (const char *)cfg + o->offset);
+    return sl_config_choice(choices_of(o), value);
+}
+
 int sl_config_validate(const struct sluice_config *cfg, sluice_error *err)
 {
     memset(err, 0, sizeof(*err));
+    /* The parser checks these; an embedder may have filled the struct itself. */
+    for (size_t i = 0; i < sizeof(choice_opts) / sizeof(choice_opts[0]); i++) {
+        if (sl_config_choice_of(cfg, choice_opts[i].name) < 0) {
+            const struct opt *o = find_opt(choice_opts[i].name);
+            seterr(err, "", 0, 0, "option '%s': '%.*s' is not one of %s", o->name, (int)o->size,
+                   (const char *)cfg + o->offset, choice_opts[i].choices);
+            return -1;
+        }
+    }
     if (cfg->eve_enabled && !cfg->eve_filename[0]) {
         seterr(err, "", 0, 0,
                "option 'outputs.eve.filename' is empty while outputs.eve.enabled is true");
         return -1;
     }
     return sl_config_validate_redis(cfg, err);
+}
+
+int sl_config_choice(const char *choices, const char *value)
+{
+    size_t n = strlen(value);
+    int i = 0;
+    for (const char *c = choices; *c; i++) {
+        const char *end = strchr(c, '|');
+        size_t len = end ? (size_t)(end - c) : strlen(c);
+        if (len == n && !memcmp(c, value, n))
+            return i;
+        c += len + (end != NULL);
+    }
+    return -1;
 }
 
 static const char *const redis_modes[] = {"list",    "lpush",  "rpush", "channel",
@@ -941,6 +998,8 @@ static void range_text(const struct opt *o, char *buf, size_t n)
     } else if (o->type == T_UINT || o->type == T_DURATION) {
         snprintf(buf, n, "%llu..%llu%s", (unsigned long long)o->min, (unsigned long long)o->max,
                  o->type == T_DURATION ? " s" : "");
+    } else if (choices_of(o)) {
+        snprintf(buf, n, "%s", choices_of(o));
     }
 }
 

@@ -93,12 +93,13 @@ struct sluice_config {
     uint32_t timeout_icmp;       /* flow.timeout.icmp */
     uint32_t timeout_other;      /* flow.timeout.other */
 
-    uint32_t ndpi_max_packets; /* ndpi.max_packets: give up classifying after this many */
-    uint32_t ndpi_max_flows;   /* ndpi.max_flows: flows with nDPI state at one time */
-    uint32_t ndpi_idle_giveup; /* ndpi.idle_giveup: seconds quiet before classification ends */
-    uint32_t p2p_max_flows;    /* p2p.max_flows: flows with dissector state at one time */
-    uint32_t p2p_infer_window; /* p2p.infer_window: seconds a host stays P2P-active */
-    uint32_t p2p_overshare;    /* p2p.overshare_torrents: torrents a host serves before the alert */
+    uint32_t ndpi_max_packets;     /* ndpi.max_packets: give up classifying after this many */
+    uint32_t ndpi_max_flows;       /* ndpi.max_flows: flows with nDPI state at one time */
+    char ndpi_extra_dissection[8]; /* ndpi.extra_dissection: all, unnamed or none */
+    uint32_t ndpi_idle_giveup;     /* ndpi.idle_giveup: seconds quiet before classification ends */
+    uint32_t p2p_max_flows;        /* p2p.max_flows: flows with dissector state at one time */
+    uint32_t p2p_infer_window;     /* p2p.infer_window: seconds a host stays P2P-active */
+    uint32_t p2p_overshare; /* p2p.overshare_torrents: torrents a host serves before the alert */
     uint32_t p2p_overshare_files; /* p2p.overshare_files: files offered to an eDonkey server */
     uint64_t p2p_seeding_bytes; /* p2p.seeding_bytes: piece bytes an internal host sends before the
                                    seeding alert */
@@ -123,7 +124,7 @@ struct sluice_config {
     uint32_t flow_update_interval; /* flow.update_interval: seconds between flow_update events */
     uint32_t stats_interval; /* stats.interval: seconds between stats events; 0 = at end only */
 
-    bool evidence_enabled;           /* evidence.enabled: pcaps of alerting flows in LOGDIR/evidence */
+    bool evidence_enabled; /* evidence.enabled: pcaps of alerting flows in LOGDIR/evidence */
     uint32_t evidence_ring_packets;  /* evidence.ring_packets: young flow packets kept */
     uint32_t evidence_snaplen;       /* evidence.snaplen: bytes kept per packet */
     uint32_t evidence_packets_after; /* evidence.packets_after: packets written after an alert */
@@ -172,6 +173,11 @@ int sl_config_validate(const struct sluice_config *cfg, sluice_error *err);
 
 /* The redis.* checks (part of sl_config_validate). 0 or -1. */
 int sl_config_validate_redis(const struct sluice_config *cfg, sluice_error *err);
+
+/* Index of `value` in a list of choices "a|b|c", -1 when it is not one. */
+int sl_config_choice(const char *choices, const char *value);
+/* Index of the value option `name` holds among its choices (ndpi.extra_dissection), or -1. */
+int sl_config_choice_of(const struct sluice_config *cfg, const char *name);
 
 /* Index of a redis.mode name in list, lpush, rpush, channel, publish, stream, xadd; -1 if unknown.
  */

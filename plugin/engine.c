@@ -91,6 +91,7 @@ sluice_engine *sluice_engine_new(const sluice_config *cfg, uint64_t run_id, slui
     e->timeout_us[SL_FC_ICMP] = cfg->timeout_icmp * US_PER_SEC;
     e->timeout_us[SL_FC_OTHER] = cfg->timeout_other * US_PER_SEC;
     e->ndpi_idle_us = (int64_t)cfg->ndpi_idle_giveup * US_PER_SEC;
+    e->extra = (enum sl_extra)sl_config_choice_of(cfg, "ndpi.extra_dissection");
     e->expire_at = INT64_MIN;
     sl_jw_init(&e->jw);
     return e;
@@ -618,7 +619,7 @@ static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl
 {
     if (pkt->l4proto == 17 && sl_p2p_teredo_shaped(pkt->payload, pkt->payload_caplen))
         f->flags |= SL_FF_TEREDO_SHAPED;
-    if (sl_classify_packet(e->cls, f, pkt, e->cfg.ndpi_max_packets))
+    if (sl_classify_packet(e->cls, f, pkt, e->cfg.ndpi_max_packets, e->extra))
         classified(e, f, pkt);
 }
 

@@ -74,6 +74,7 @@ struct sluice_engine {
     int64_t next_stats_us; /* packet time of the next periodic stats event; 0 = not yet set */
     int64_t timeout_us[SL_FC_MAX];
     int64_t ndpi_idle_us; /* ndpi.idle_giveup; 0: classification ends only with the flow */
+    enum sl_extra extra;  /* ndpi.extra_dissection */
     /* Nothing times out before this (a lower bound): expire() is a compare until then. */
     int64_t expire_at;
     int64_t sinks_flushed_ms; /* monotonic, when the sinks were last told to flush */

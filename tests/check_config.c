@@ -268,9 +268,28 @@ START_TEST(set_errors)
                                 "(bytes, or a number with KiB/MiB/GiB/TiB), got 'abc'");
     ck_assert_int_eq(sl_config_set(&cfg, "no.such=1", &err), -1);
     ck_assert_str_eq(errline(), "--set: unknown option 'no.such' (see sluice --help-config)");
+    ck_assert_int_eq(sl_config_set(&cfg, "ndpi.extra_dissection=some", &err), -1);
+    ck_assert_str_eq(errline(), "--set: 'ndpi.extra_dissection=some': option "
+                                "'ndpi.extra_dissection': 'some' is not one of all|unnamed|none");
+    ck_assert_int_eq(sl_config_set(&cfg, "ndpi.extra_dissection=none", &err), 0);
+    ck_assert_int_eq(sl_config_choice_of(&cfg, "ndpi.extra_dissection"), 2);
     ck_assert_int_eq(sl_config_set(&cfg, "outputs.eve.filename=", &err), 0);
     ck_assert_int_eq(sl_config_validate(&cfg, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.text, "outputs.eve.filename"));
+}
+END_TEST
+
+START_TEST(validate_checks_choices_an_embedder_filled)
+{
+    /* An embedder fills sluice_config itself: the engine must not take a word it does not know. */
+    snprintf(cfg.ndpi_extra_dissection, sizeof(cfg.ndpi_extra_dissection), "al");
+    ck_assert_int_eq(sl_config_validate(&cfg, &err), -1);
+    ck_assert_str_eq(err.text,
+                     "option 'ndpi.extra_dissection': 'al' is not one of all|unnamed|none");
+    snprintf(cfg.ndpi_extra_dissection, sizeof(cfg.ndpi_extra_dissection), "all");
+    ck_assert_int_eq(sl_config_validate(&cfg, &err), 0);
+    ck_assert_int_eq(sl_config_choice_of(&cfg, "ndpi.extra_dissection"), 0);
+    ck_assert_int_eq(sl_config_choice_of(&cfg, "flow.memcap"), -1);
 }
 END_TEST
 
@@ -369,6 +388,7 @@ Suite *suite_config(void)
     tcase_add_test(tc, set_every_option);
     tcase_add_test(tc, set_errors);
     tcase_add_test(tc, nul_bytes_and_files_rejected);
+    tcase_add_test(tc, validate_checks_choices_an_embedder_filled);
     tcase_add_test(tc, sample_config_matches_the_table);
     tcase_add_test(tc, help_lists_every_option);
     tcase_add_test(tc, cidr_contains);

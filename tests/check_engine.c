@@ -356,6 +356,67 @@ START_TEST(quiet_flow_gives_back_its_ndpi_state)
 }
 END_TEST
 
+/* A DNS query for `name` (dotted) or its answer (one A record), as UDP payload. */
+static size_t dns_message(uint8_t *out, const char *name, bool answer)
+{
+    static const uint8_t query_head[12] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+    size_t n = sizeof(query_head);
+    memcpy(out, query_head, n);
+    if (answer) {
+        out[2] = 0x81;
+        out[3] = 0x80;
+        out[7] = 1; /* one answer */
+    }
+    for (const char *label = name; *label;) {
+        const char *dot = strchr(label, '.');
+        size_t len = dot ? (size_t)(dot - label) : strlen(label);
+        out[n++] = (uint8_t)len;
+        memcpy(out + n, label, len);
+        n += len;
+        label += len + (dot != NULL);
+    }
+    static const uint8_t tail[] = {0, 0, 1, 0, 1}; /* root, type A, class IN */
+    memcpy(out + n, tail, sizeof(tail));
+    n += sizeof(tail);
+    if (answer) {
+        static const uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0,   1,   0, 0,
+                                     0x0e, 0x10, 0, 4, 142, 250, 1, 1};
+        memcpy(out + n, rr, sizeof(rr));
+        n += sizeof(rr);
+    }
+    return n;
+}
+
+START_TEST(extra_dissection_only_while_the_verdict_is_unnamed)
+{
+    /*
+     * nDPI names a DNS flow at its query and, asked, waits for the answer.
+     * unnamed: a query whose name already names the application (DNS.Google)
+     * is done at the query; one that leaves it "DNS" goes on to the answer.
+     */
+    static const struct {
+        const char *mode, *name, *protocol;
+        int packets;
+    } v[] = {
+        {"all", "www.google.com", "DNS.Google", 2},     {"all", "example.org", "DNS", 2},
+        {"unnamed", "www.google.com", "DNS.Google", 1}, {"unnamed", "example.org", "DNS", 2},
+        {"none", "www.google.com", "DNS.Google", 1},    {"none", "example.org", "DNS", 1},
+    };
+    snprintf(cfg.ndpi_extra_dissection, sizeof(cfg.ndpi_extra_dissection), "%s", v[_i].mode);
+    start();
+    uint8_t msg[256];
+    size_t n = dns_message(msg, v[_i].name, false);
+    feed(T0, CLIENT, 40000, SERVER, 53, 17, 0, msg, n);
+    n = dns_message(msg, v[_i].name, true);
+    feed(T0 + 0.01, SERVER, 53, CLIENT, 40000, 17, 0, msg, n);
+    sluice_engine_flush(eng);
+    ck_assert_uint_eq(count_type("flow"), 1);
+    json_t *ndpi = json_object_get(nth_of_type("flow", 0), "ndpi");
+    ck_assert_str_eq(json_string_value(json_object_get(ndpi, "protocol")), v[_i].protocol);
+    ck_assert_int_eq(json_integer_value(json_object_get(ndpi, "packets")), v[_i].packets);
+}
+END_TEST
+
 Suite *suite_engine(void)
 {
     Suite *s = suite_create("engine");
@@ -373,6 +434,7 @@ Suite *suite_engine(void)
     tcase_add_test(tc, plain_traffic_raises_no_alert);
     tcase_add_test(tc, stats_event_counts_decode_failures_by_reason);
     tcase_add_test(tc, timestamps_before_1970_and_at_epoch);
+    tcase_add_loop_test(tc, extra_dissection_only_while_the_verdict_is_unnamed, 0, 6);
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;
