@@ -176,20 +176,22 @@ static void lower(const char *in, char *out, size_t n)
     out[i] = '\0';
 }
 
-static void app_proto_of(struct sluice_engine *e, const struct sl_flow *f, char *out, size_t n)
+/* app_proto's value: a static name, or the lower-cased nDPI name written into `buf`. */
+static const char *app_proto_of(struct sluice_engine *e, const struct sl_flow *f, char *buf,
+                                size_t n)
 {
     const struct sl_p2p_proto *p = sl_p2p_lookup(f->app_proto);
     if (f->app_proto == NDPI_PROTOCOL_UNKNOWN && sl_dissect_evidence(f))
         /* sluice's dissector knows before (or without) nDPI */
-        snprintf(out, n, "%s", sl_p2p_lookup(sl_dissect_protocol(f))->name);
-    else if (p && f->master_proto == NDPI_PROTOCOL_UNKNOWN)
-        snprintf(out, n, "%s", p->name);
-    else if (f->master_proto != NDPI_PROTOCOL_UNKNOWN)
-        lower(sl_classify_proto_name(e->cls, f->master_proto), out, n);
-    else if (f->app_proto != NDPI_PROTOCOL_UNKNOWN)
-        lower(sl_classify_proto_name(e->cls, f->app_proto), out, n);
-    else
-        snprintf(out, n, "%s", (f->flags & SL_FF_CLASSIFIED) ? "failed" : "unknown");
+        return sl_p2p_lookup(sl_dissect_protocol(f))->name;
+    if (p && f->master_proto == NDPI_PROTOCOL_UNKNOWN)
+        return p->name;
+    if (f->master_proto != NDPI_PROTOCOL_UNKNOWN || f->app_proto != NDPI_PROTOCOL_UNKNOWN) {
+        uint16_t id = f->master_proto != NDPI_PROTOCOL_UNKNOWN ? f->master_proto : f->app_proto;
+        lower(sl_classify_proto_name(e->cls, id), buf, n);
+        return buf;
+    }
+    return (f->flags & SL_FF_CLASSIFIED) ? "failed" : "unknown";
 }
 
 /* "<run id, 16 hex digits>-<sequence, decimal>", without snprintf's ~900 instructions. */
@@ -248,8 +250,7 @@ static void header(struct sluice_engine *e, const char *type, int64_t ts_us,
         }
         if (f->key.vlan)
             sl_jw_u64(w, "vlan", f->key.vlan);
-        app_proto_of(e, f, buf, sizeof(buf));
-        sl_jw_str(w, "app_proto", buf);
+        sl_jw_str(w, "app_proto", app_proto_of(e, f, buf, sizeof(buf)));
 
         char cid[SL_COMMUNITY_ID_LEN];
         struct sl_cid_tuple t = {
@@ -338,13 +339,13 @@ static void flow_object(struct sluice_engine *e, const struct sl_flow *f, const 
 static void ndpi_object(struct sluice_engine *e, const struct sl_flow *f)
 {
     struct sl_jw *w = &e->jw;
-    char label[96];
-    const char *app = sl_classify_proto_name(e->cls, f->app_proto);
-    if (f->master_proto)
-        snprintf(label, sizeof(label), "%s.%s", sl_classify_proto_name(e->cls, f->master_proto),
-                 app);
-    else
-        snprintf(label, sizeof(label), "%s", app);
+    char both[96];
+    const char *label = sl_classify_proto_name(e->cls, f->app_proto);
+    if (f->master_proto) {
+        snprintf(both, sizeof(both), "%s.%s", sl_classify_proto_name(e->cls, f->master_proto),
+                 label);
+        label = both;
+    }
     sl_jw_obj_open(w, "ndpi");
     sl_jw_str(w, "protocol", label);
     sl_jw_str(w, "confidence", sl_classify_confidence_name(f->confidence));
@@ -941,15 +942,11 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
     header(e, "flow", f->last_us, f, NULL);
     flow_object(e, f, reason_name(why));
     if (f->key.proto == 6) {
-        char hex[4];
         sl_jw_obj_open(w, "tcp");
         uint8_t all = f->tcp_flags[0] | f->tcp_flags[1];
-        snprintf(hex, sizeof(hex), "%02x", all);
-        sl_jw_str(w, "tcp_flags", hex);
-        snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[0]);
-        sl_jw_str(w, "tcp_flags_ts", hex);
-        snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[1]);
-        sl_jw_str(w, "tcp_flags_tc", hex);
+        sl_jw_hex(w, "tcp_flags", &all, 1);
+        sl_jw_hex(w, "tcp_flags_ts", &f->tcp_flags[0], 1);
+        sl_jw_hex(w, "tcp_flags_tc", &f->tcp_flags[1], 1);
         if (all & SL_TH_SYN)
             sl_jw_bool(w, "syn", true);
         if (all & SL_TH_FIN)

@@ -137,11 +137,38 @@ static inline bool plain8(const uint8_t *s)
     return !(bad & highs);
 }
 
+/* Length of the prefix of s that is plain, in whole words; the last, short word padded. */
+static size_t plain_prefix(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i + 8 <= n && plain8(s + i))
+        i += 8;
+    if (i + 8 > n && i < n) {
+        uint8_t tail[8];
+        memset(tail, ' ', sizeof(tail)); /* plain padding: only the real bytes decide */
+        memcpy(tail, s + i, n - i);
+        if (plain8(tail))
+            i = n;
+    }
+    return i;
+}
+
 static void escaped(struct sl_jw *w, const uint8_t *s, size_t n)
 {
+    size_t i = plain_prefix(s, n);
+    if (i == n) { /* almost every value: one copy */
+        if (!reserve(w, n + 2))
+            return;
+        char *d = w->buf + w->len;
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        w->len += n + 2;
+        return;
+    }
     putc1(w, '"');
     size_t run = 0; /* start of a run of bytes copied as they are */
-    for (size_t i = 0; i < n;) {
+    while (i < n) {
         if (i + 8 <= n && plain8(s + i)) {
             i += 8;
             continue;
