@@ -11,6 +11,7 @@
 #include <ndpi_api.h>
 
 #include "classify.h"
+#include "p2p.h"
 
 /*
  * States in use are on a list ordered by their flow's last packet, so the
@@ -166,7 +167,10 @@ bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct
     if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
         take_verdict(f, p);
         /* TLS, DNS, HTTP...: the hostname or SNI that names the application may still come. */
-        bool more = extra == SL_EXTRA_ALL || (extra == SL_EXTRA_UNNAMED && !f->master_proto);
+        /* A P2P verdict names the application: what nDPI would go on to read of it (BitTorrent's
+         * info hash) sluice's own dissectors read. */
+        bool carrier_only = !f->master_proto && !sl_p2p_lookup(f->app_proto);
+        bool more = extra == SL_EXTRA_ALL || (extra == SL_EXTRA_UNNAMED && carrier_only);
         if (more && f->ndpi_pkts < max_packets &&
             ndpi_extra_dissection_possible(c->ndpi, &f->ndpi->flow))
             return false;

@@ -21,7 +21,8 @@ struct sl_classifier;
  */
 enum sl_extra {
     SL_EXTRA_ALL,     /* yes, as ndpiReader does */
-    SL_EXTRA_UNNAMED, /* while the verdict names only the carrier (TLS, not TLS.BitTorrent) */
+    SL_EXTRA_UNNAMED, /* while the verdict names only a carrier (TLS, not TLS.BitTorrent or
+                         BitTorrent) */
     SL_EXTRA_NONE,    /* no: classification ends at the first verdict */
 };
 
