@@ -17,12 +17,18 @@
  * States in use are on a list ordered by their flow's last packet, so the
  * engine can give up on flows gone quiet before they time out (a DHT query
  * nobody answers would otherwise hold its state for the whole UDP timeout).
+ * A state moves to the list's end at most once a TOUCH_US of packet time:
+ * moving it touched its two neighbours, cold states of other flows, at
+ * every packet.  The order is then right to within TOUCH_US, and a quiet
+ * flow's classification ends at most that much late.
  */
+#define TOUCH_US 1000000
 struct sl_ndpi_slot {
     struct ndpi_flow_struct flow;
     struct sl_ndpi_slot *next_free;
     struct sl_ndpi_slot *prev, *next; /* the in-use list, least recently seen first */
     struct sl_flow *owner;
+    int64_t moved_us; /* the owner's last_us when the state last moved to the list's end */
 };
 
 struct sl_classifier {
@@ -59,9 +65,10 @@ static void append_slot(struct sl_classifier *c, struct sl_ndpi_slot *s)
 void sl_classify_touch(struct sl_classifier *c, struct sl_flow *f)
 {
     struct sl_ndpi_slot *s = f->ndpi;
-    if (s && s != c->newest) {
+    if (s && s != c->newest && f->last_us - s->moved_us >= TOUCH_US) {
         unlink_slot(c, s);
         append_slot(c, s);
+        s->moved_us = f->last_us;
     }
 }
 
@@ -121,6 +128,7 @@ bool sl_classify_begin(struct sl_classifier *c, struct sl_flow *f)
     memset(&s->flow, 0, sizeof(s->flow));
     s->next_free = NULL;
     s->owner = f;
+    s->moved_us = f->last_us;
     append_slot(c, s);
     f->ndpi = s;
     c->in_use++;

@@ -47,10 +47,11 @@ bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct
 /* End classification now (flow ending or gone quiet): take nDPI's guess, free the state. */
 void sl_classify_giveup(struct sl_classifier *c, struct sl_flow *f);
 
-/* A packet of `f` was seen: its state (if any) becomes the most recently used. */
+/* A packet of `f` was seen (f->last_us set): its state (if any) becomes the most recently
+ * used, to within a second of packet time. */
 void sl_classify_touch(struct sl_classifier *c, struct sl_flow *f);
 
-/* The flow whose nDPI state has gone longest without a packet, or NULL. */
+/* The flow whose nDPI state has gone longest without a packet (to within a second), or NULL. */
 struct sl_flow *sl_classify_least_recent(const struct sl_classifier *c);
 
 /* nDPI's name for a protocol id ("BitTorrent"), "Unknown" for 0. */

@@ -356,6 +356,26 @@ START_TEST(quiet_flow_gives_back_its_ndpi_state)
 }
 END_TEST
 
+START_TEST(quiet_giveup_is_at_most_a_second_late)
+{
+    /* A state moves in the quiet order at most once a second of packet time (classify.c). */
+    cfg.timeout_udp = 60;
+    start();
+    feed(T0, CLIENT, 40001, SERVER, 40011, 17, 0, "\x01\x02\x03", 3);       /* A */
+    feed(T0 + 0.2, CLIENT, 40002, SERVER, 40012, 17, 0, "\x04\x05\x06", 3); /* B */
+    feed(T0 + 0.9, CLIENT, 40001, SERVER, 40011, 17, 0, "\x07\x08\x09", 3); /* A: stays ahead */
+    feed(T0 + 5, CLIENT, 40001, SERVER, 40011, 17, 0, "\x0a\x0b\x0c", 3);   /* A: moves behind B */
+    feed(T0 + 10, CLIENT, 40003, SERVER, 40013, 17, 0, "\x0d\x0e\x0f", 3);  /* C */
+    ck_assert_int_eq(ndpi_stat("states_in_use"), 3);
+    /* B has been quiet 15 s from T0 + 15.2 on: not before, and no later than a second after. */
+    feed(T0 + 15.1, CLIENT, 40003, SERVER, 40013, 17, 0, "\x10", 1);
+    ck_assert_int_eq(ndpi_stat("states_in_use"), 3);
+    feed(T0 + 16.2, CLIENT, 40003, SERVER, 40013, 17, 0, "\x11", 1);
+    ck_assert_int_eq(ndpi_stat("states_in_use"), 2);
+    ck_assert_int_eq(ndpi_stat("quiet_giveups"), 1);
+}
+END_TEST
+
 /* A DNS query for `name` (dotted) or its answer (one A record), as UDP payload. */
 static size_t dns_message(uint8_t *out, const char *name, bool answer)
 {
@@ -435,6 +455,7 @@ Suite *suite_engine(void)
     tcase_add_test(tc, stats_event_counts_decode_failures_by_reason);
     tcase_add_test(tc, timestamps_before_1970_and_at_epoch);
     tcase_add_loop_test(tc, extra_dissection_only_while_the_verdict_is_unnamed, 0, 6);
+    tcase_add_test(tc, quiet_giveup_is_at_most_a_second_late);
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;
