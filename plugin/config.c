@@ -120,7 +120,8 @@ static const struct opt opts[] = {
     {"ndpi.max_flows", T_UINT, F(ndpi_max_flows), "65536", 16, 1u << 24,
      "Flows being classified at once; nDPI state is freed once a flow is classified."},
     {"ndpi.idle_giveup", T_DURATION, F(ndpi_idle_giveup), "15", 0, 86400,
-     "A flow still being classified that sees no packet for this long gets nDPI's verdict then "
+     "A flow still being classified that sees no packet for this long (to within a second) gets "
+     "nDPI's verdict then "
      "and frees its state; 0: only when the flow ends."},
     {"p2p.max_flows", T_UINT, F(p2p_max_flows), "4096", 16, 1u << 20,
      "Flows followed by sluice's own P2P dissectors at once (0.4 to 3.1 KiB each, by protocol)."},
