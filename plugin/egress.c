@@ -72,19 +72,34 @@ void sl_ewin_advance(struct sl_ewin *w, int64_t epoch)
     w->head = epoch;
 }
 
-bool sl_ewin_add(struct sl_ewin *w, int64_t epoch, uint64_t out, uint64_t in, uint64_t p2p)
+/* sl_ewin_add, inlined into the packet path. */
+static inline bool ewin_add(struct sl_ewin *w, int64_t epoch, uint64_t out, uint64_t in,
+                            uint64_t p2p)
 {
-    sl_ewin_advance(w, epoch);
-    if (epoch <= w->head - SL_EGRESS_BUCKETS)
+    if (epoch > w->head)
+        sl_ewin_advance(w, epoch);
+    else if (epoch <= w->head - SL_EGRESS_BUCKETS)
         return false;
     struct sl_ewin_bucket *b = &w->b[slot_of(epoch)];
-    b->out = sat_add(b->out, out);
-    b->in = sat_add(b->in, in);
-    b->p2p = sat_add(b->p2p, p2p);
-    w->sum.out = sat_add(w->sum.out, out);
-    w->sum.in = sat_add(w->sum.in, in);
-    w->sum.p2p = sat_add(w->sum.p2p, p2p);
+    /* A packet is one way: of the three counts at most two move. */
+    if (out) {
+        b->out = sat_add(b->out, out);
+        w->sum.out = sat_add(w->sum.out, out);
+    }
+    if (in) {
+        b->in = sat_add(b->in, in);
+        w->sum.in = sat_add(w->sum.in, in);
+    }
+    if (p2p) {
+        b->p2p = sat_add(b->p2p, p2p);
+        w->sum.p2p = sat_add(w->sum.p2p, p2p);
+    }
     return true;
+}
+
+bool sl_ewin_add(struct sl_ewin *w, int64_t epoch, uint64_t out, uint64_t in, uint64_t p2p)
+{
+    return ewin_add(w, epoch, out, in, p2p);
 }
 
 /* ---- which flows, which host ---- */
@@ -390,7 +405,7 @@ void sl_egress_packet(struct sluice_engine *e, struct sl_flow *f, const struct s
             w->head_end_us = (epoch + 1) * blen;
         }
         /* The engine's clock never goes back, so nothing is ever older than the window. */
-        sl_ewin_add(w, epoch, out ? n : 0, out ? 0 : n, p2p);
+        ewin_add(w, epoch, out ? n : 0, out ? 0 : n, p2p);
         check_window(e, f, pkt, h, ws->budget[i], i, i == longest, out);
     }
     if (!out)
