@@ -134,7 +134,8 @@ static const struct opt opts[] = {
     {"p2p.overshare_files", T_UINT, F(p2p_overshare_files), "500", 0, 10000000,
      "Files an internal host offers to an eDonkey server before the over-sharing alert; 0: off."},
     {"hosts.max", T_UINT, F(hosts_max), "16384", 16, 1u << 24,
-     "Internal hosts remembered (2.2 KiB each); the one seen longest ago is forgotten."},
+     "Internal hosts remembered (2.2 KiB each); the one seen longest ago (to within a second) "
+     "is forgotten."},
     {"egress.enabled", T_BOOL, F(egress_enabled), "true", 0, 0,
      "Track upload volume from internal hosts to external addresses and alert on it."},
     {"egress.flow_upload_bytes", T_SIZE, F(egress_flow_upload_bytes), "100MiB", 0,

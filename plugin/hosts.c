@@ -6,6 +6,8 @@
 
 #include "hosts.h"
 
+#define LRU_MOVE_US 1000000
+
 struct sl_host_table {
     struct sl_host *hosts;
     uint32_t max, count, free_head, mask;
@@ -100,6 +102,20 @@ static void append_lru(struct sl_host_table *t, struct sl_host *h)
     t->tail = idx(t, h);
 }
 
+/*
+ * Seen at now_us: to the LRU's end, at most once a second of packet time.
+ * Moving touched two neighbours, cold hosts, at every packet; the host
+ * evicted is then the one seen longest ago to within that second.
+ */
+static void touch_lru(struct sl_host_table *t, struct sl_host *h, int64_t now_us)
+{
+    if (t->tail != idx(t, h) && now_us - h->lru_us >= LRU_MOVE_US) {
+        unlink_lru(t, h);
+        append_lru(t, h);
+        h->lru_us = now_us;
+    }
+}
+
 static void remove_host(struct sl_host_table *t, struct sl_host *h)
 {
     uint32_t *link = &t->buckets[hash(t, h->family, h->addr) & t->mask];
@@ -132,6 +148,7 @@ struct sl_host *sl_host_get(struct sl_host_table *t, int family, const uint8_t *
             h = &t->hosts[t->count]; /* never used yet: slots fill in order */
         }
         memset(h, 0, sizeof(*h));
+        h->lru_us = now_us;
         h->family = (uint8_t)family;
         memcpy(h->addr, addr, family == 6 ? 16 : 4);
         uint32_t b = hash(t, family, addr) & t->mask;
@@ -139,9 +156,8 @@ struct sl_host *sl_host_get(struct sl_host_table *t, int family, const uint8_t *
         t->buckets[b] = idx(t, h);
         append_lru(t, h);
         t->count++;
-    } else if (t->tail != idx(t, h)) {
-        unlink_lru(t, h);
-        append_lru(t, h);
+    } else {
+        touch_lru(t, h, now_us);
     }
     if (now_us > h->last_seen_us)
         h->last_seen_us = now_us;
@@ -153,10 +169,7 @@ struct sl_host *sl_host_get_hint(struct sl_host_table *t, int family, const uint
 {
     struct sl_host *h = *hint && *hint <= t->max ? at(t, *hint) : NULL;
     if (h && same(h, family, addr)) {
-        if (t->tail != *hint) {
-            unlink_lru(t, h);
-            append_lru(t, h);
-        }
+        touch_lru(t, h, now_us);
         if (now_us > h->last_seen_us)
             h->last_seen_us = now_us;
         return h;

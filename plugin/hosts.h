@@ -33,6 +33,7 @@ struct sl_host {
     uint16_t listen_port[SL_HOST_PORTS]; /* ports its P2P client accepts peers on */
     uint32_t hnext, lprev, lnext;        /* index + 1; 0 = none */
     int64_t last_seen_us;
+    int64_t lru_us;      /* last_seen_us when it last moved to the LRU's end (hosts.c) */
     int64_t p2p_last_us; /* last payload evidence of P2P from or to it; 0 = never */
     uint32_t p2p_flows;
     uint16_t p2p_proto; /* the nDPI id of the P2P protocol last seen from it */

@@ -20,10 +20,11 @@ START_TEST(cap_evicts_least_recently_seen)
 {
     struct sl_host_table *t = sl_host_table_new(16, 99);
     ck_assert_ptr_nonnull(t);
+    const int64_t s = 1000000; /* the order is kept to within a second of packet time */
     for (int i = 0; i < 16; i++)
-        ck_assert_ptr_nonnull(sl_host_get(t, 4, ip4((uint8_t)i), i));
-    sl_host_get(t, 4, ip4(0), 100); /* seen again: now the most recent */
-    ck_assert_ptr_nonnull(sl_host_get(t, 4, ip4(200), 101));
+        ck_assert_ptr_nonnull(sl_host_get(t, 4, ip4((uint8_t)i), i * s));
+    sl_host_get(t, 4, ip4(0), 100 * s); /* seen again: now the most recent */
+    ck_assert_ptr_nonnull(sl_host_get(t, 4, ip4(200), 101 * s));
     ck_assert_uint_eq(sl_host_count(t), 16);
     ck_assert_uint_eq(sl_host_evicted(t), 1);
     ck_assert_ptr_null(sl_host_find(t, 4, ip4(1))); /* the one seen longest ago went */
@@ -31,6 +32,25 @@ START_TEST(cap_evicts_least_recently_seen)
     ck_assert_ptr_nonnull(sl_host_find(t, 4, ip4(200)));
     uint8_t v6[16] = {0xfd, 0, 0, 1, [15] = 0};
     ck_assert_ptr_null(sl_host_find(t, 6, v6)); /* 192.168.1.0 is not fd00:1:: */
+    sl_host_table_free(t);
+}
+END_TEST
+
+START_TEST(lru_order_is_kept_to_within_a_second)
+{
+    struct sl_host_table *t = sl_host_table_new(4, 7);
+    for (int i = 0; i < 4; i++)
+        sl_host_get(t, 4, ip4((uint8_t)i), i * 2000000); /* 0, 2, 4, 6 s */
+    /* Host 1 seen again 0.5 s after it came: it keeps its place... */
+    sl_host_get(t, 4, ip4(1), 2500000);
+    /* ...host 0 seen again 7 s after: it moves to the end. */
+    sl_host_get(t, 4, ip4(0), 7000000);
+    sl_host_get(t, 4, ip4(100), 8000000);
+    ck_assert_ptr_null(sl_host_find(t, 4, ip4(1)));
+    ck_assert_ptr_nonnull(sl_host_find(t, 4, ip4(0)));
+    sl_host_get(t, 4, ip4(101), 9000000);
+    ck_assert_ptr_null(sl_host_find(t, 4, ip4(2)));
+    ck_assert_uint_eq(sl_host_evicted(t), 2);
     sl_host_table_free(t);
 }
 END_TEST
@@ -97,6 +117,7 @@ Suite *suite_hosts(void)
     Suite *s = suite_create("hosts");
     TCase *tc = tcase_create("table");
     tcase_add_test(tc, cap_evicts_least_recently_seen);
+    tcase_add_test(tc, lru_order_is_kept_to_within_a_second);
     tcase_add_test(tc, listen_ports_and_rate_limit);
     tcase_add_test(tc, mse_shape);
     suite_add_tcase(s, tc);
