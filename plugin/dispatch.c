@@ -29,11 +29,19 @@ unsigned sl_dispatch_worker(const struct sluice_config *cfg, const sluice_packet
     pkt.caplen = in->caplen;
     pkt.wirelen = in->wirelen;
     sl_decode_packet(&pkt);
-    if (pkt.ip_version != 4 && pkt.ip_version != 6)
+    return sl_dispatch_decoded(cfg, &pkt, nworkers);
+}
+
+unsigned sl_dispatch_decoded(const struct sluice_config *cfg, const struct sl_packet *pkt,
+                             unsigned nworkers)
+{
+    if (nworkers <= 1)
         return 0;
-    int fam = pkt.ip_version;
+    if (pkt->ip_version != 4 && pkt->ip_version != 6)
+        return 0;
+    int fam = pkt->ip_version;
     size_t alen = fam == 4 ? 4 : 16;
-    const uint8_t *s = pkt.src.b, *d = pkt.dst.b;
+    const uint8_t *s = pkt->src.b, *d = pkt->dst.b;
     bool sin = sl_cidr_list_contains(&cfg->home_nets, fam, s);
     bool din = sl_cidr_list_contains(&cfg->home_nets, fam, d);
     uint64_t h = 0xcbf29ce484222325ull;
@@ -44,7 +52,7 @@ unsigned sl_dispatch_worker(const struct sluice_config *cfg, const sluice_packet
         const uint8_t *lo = memcmp(s, d, alen) <= 0 ? s : d, *hi = lo == s ? d : s;
         h = fnv(h, lo, alen);
         h = fnv(h, hi, alen);
-        h = fnv(h, &pkt.l4proto, 1);
+        h = fnv(h, &pkt->l4proto, 1);
     }
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;

@@ -7,6 +7,7 @@
 #define SLUICE_DISPATCH_H
 
 #include "config.h"
+#include "packet.h"
 #include "sluice.h"
 
 /*
@@ -18,5 +19,8 @@
  */
 unsigned sl_dispatch_worker(const struct sluice_config *cfg, const sluice_packet *p,
                             unsigned nworkers);
+/* The same for a packet sl_decode_packet has decoded. */
+unsigned sl_dispatch_decoded(const struct sluice_config *cfg, const struct sl_packet *pkt,
+                             unsigned nworkers);
 
 #endif

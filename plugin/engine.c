@@ -651,11 +651,19 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
 {
     struct sl_packet pkt;
     memset(&pkt, 0, sizeof(pkt));
-    pkt.ts_us = in->ts_sec * US_PER_SEC + in->ts_usec;
     pkt.linktype = in->linktype;
     pkt.data = in->data;
     pkt.caplen = in->caplen;
     pkt.wirelen = in->wirelen;
+    enum sl_decode_result r = sl_decode_packet(&pkt);
+    sl_engine_packet_decoded(e, in, &pkt, r);
+}
+
+void sl_engine_packet_decoded(struct sluice_engine *e, const sluice_packet *in,
+                              const struct sl_packet *decoded, enum sl_decode_result r)
+{
+    struct sl_packet pkt = *decoded;
+    pkt.ts_us = in->ts_sec * US_PER_SEC + in->ts_usec;
     pkt.pcap_cnt = e->have_source ? ++e->pcap_cnt : 0;
 
     e->c.packets++;
@@ -663,7 +671,6 @@ void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
     advance_clock(e, pkt.ts_us);
     maybe_stats(e);
 
-    enum sl_decode_result r = sl_decode_packet(&pkt);
     if (r != SL_DECODE_OK)
         e->c.decode[r]++;
     if (pkt.ip_version == 0 || (r != SL_DECODE_OK && pkt.sport == 0 && pkt.dport == 0 &&

@@ -137,4 +137,12 @@ void sl_format_ts(int64_t us, char out[SL_TS_LEN]);
 /* A flow's id: a hash of its key and start time, the same in every run. */
 uint64_t sl_flow_id_of(const struct sl_flow *f);
 
+/*
+ * sluice_engine_packet for a packet already decoded (sl_decode_packet) into
+ * `decoded`, its pointers into in->data: a replay's reader decodes on its
+ * own thread what the worker would.
+ */
+void sl_engine_packet_decoded(struct sluice_engine *e, const sluice_packet *in,
+                              const struct sl_packet *decoded, enum sl_decode_result r);
+
 #endif

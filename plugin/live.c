@@ -183,7 +183,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *ph, const u_char *
         .source = -1,
         .clock_us = INT64_MIN,
     };
-    sl_workers_push(h->ws, h->prod, sl_dispatch_worker(h->cfg, &sp, h->nworkers), &q, data, false);
+    sl_workers_push(h->ws, h->prod, sl_dispatch_worker(h->cfg, &sp, h->nworkers), &q, NULL, data,
+                    false);
 }
 
 static void *capture_main(void *arg)

@@ -185,6 +185,7 @@ int sl_replay_run(const struct sl_file_list *l, const struct sluice_config *cfg,
     struct sl_progress pg;
     sl_progress_init(&pg, stderr, !quiet && isatty(STDERR_FILENO), sl_merge_total_bytes(m));
     unsigned nw = sl_workers_count(ws);
+    bool decode_here = true;
     int status = 0, r;
     struct sl_merge_pkt mp;
     while (!sl_signals_stop() && (r = sl_merge_next(m, &mp)) != SL_MERGE_END) {
@@ -212,7 +213,20 @@ int sl_replay_run(const struct sl_file_list *l, const struct sluice_config *cfg,
             .pcap_cnt = mp.cnt,
             .clock_us = clock_us,
         };
-        sl_workers_push(ws, 0, sl_dispatch_worker(cfg, &sp, nw), &h, p->data, true);
+        /*
+         * Several workers: the packet is decoded here to pick one, and goes with its decoding.
+         * One: decoded here only while the worker is the slower (its queue over half full).
+         * On long flows of full-size packets the reader, copying every byte, is the slower.
+         */
+        if ((sl_merge_packets(m) & 1023) == 1)
+            decode_here = nw > 1 || sl_workers_behind(ws, 0, 0);
+        if (decode_here) {
+            struct sl_qdecoded dec;
+            sl_workers_decode(&sp, &dec);
+            sl_workers_push(ws, 0, sl_dispatch_decoded(cfg, &dec.pkt, nw), &h, &dec, p->data, true);
+        } else {
+            sl_workers_push(ws, 0, 0, &h, NULL, p->data, true);
+        }
         int64_t ts = p->ts_sec * US_PER_SEC + p->ts_usec;
         if (ts > clock_us)
             clock_us = ts;
@@ -231,6 +245,6 @@ int sl_replay_run(const struct sl_file_list *l, const struct sluice_config *cfg,
     /* Every engine ends at the newest time read, as one engine would, whatever it was given. */
     struct sl_qpkt tick = {.linktype = -1, .source = -1, .clock_us = clock_us};
     for (unsigned w = 0; w < sl_workers_count(ws); w++)
-        sl_workers_push(ws, 0, w, &tick, NULL, true);
+        sl_workers_push(ws, 0, w, &tick, NULL, NULL, true);
     return status;
 }

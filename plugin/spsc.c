@@ -32,14 +32,16 @@ void sl_spsc_free(struct sl_spsc *q)
     q->buf = NULL;
 }
 
-size_t sl_spsc_max_packet(const struct sl_spsc *q)
+size_t sl_spsc_max_packet(const struct sl_spsc *q, size_t extra_len)
 {
-    return q->size / 2 - sizeof(struct sl_qpkt);
+    return q->size / 2 - sizeof(struct sl_qpkt) - ALIGN8(extra_len);
 }
 
-bool sl_spsc_push(struct sl_spsc *q, const struct sl_qpkt *hdr, const uint8_t *data)
+bool sl_spsc_push(struct sl_spsc *q, const struct sl_qpkt *hdr, const void *extra, size_t extra_len,
+                  const uint8_t *data)
 {
-    size_t need = ALIGN8(sizeof(*hdr) + hdr->caplen);
+    size_t xlen = ALIGN8(extra_len);
+    size_t need = ALIGN8(sizeof(*hdr) + xlen + hdr->caplen);
     if (need > q->size / 2)
         return false;
     size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
@@ -58,9 +60,16 @@ bool sl_spsc_push(struct sl_spsc *q, const struct sl_qpkt *hdr, const uint8_t *d
     }
     struct sl_qpkt h = *hdr;
     h.size = (uint32_t)need;
-    memcpy(q->buf + pos, &h, sizeof(h));
+    h.extra = (uint32_t)xlen;
+    h.pad = 0;
+    uint8_t *at = q->buf + pos;
+    memcpy(at, &h, sizeof(h));
+    at += sizeof(h);
+    if (extra_len)
+        memcpy(at, extra, extra_len);
+    at += xlen;
     if (hdr->caplen)
-        memcpy(q->buf + pos + sizeof(h), data, hdr->caplen);
+        memcpy(at, data, hdr->caplen);
     atomic_store_explicit(&q->head, head + total, memory_order_release);
     return true;
 }

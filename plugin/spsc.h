@@ -24,7 +24,20 @@ struct sl_qpkt {
     int32_t source;    /* replay: index of the input file; -1 live */
     uint64_t pcap_cnt; /* replay: number of the packet in its file */
     int64_t clock_us;  /* replay: the reader's clock before this packet (newest time seen) */
+    uint32_t extra;    /* bytes between the header and the packet (a multiple of 8): what the
+                          producer worked out for the worker (workers.h), 0: none */
+    uint32_t pad;
 };
+
+/* The bytes a producer put after the header, and the packet after them. */
+static inline const void *sl_qpkt_extra(const struct sl_qpkt *h)
+{
+    return h + 1;
+}
+static inline const uint8_t *sl_qpkt_data(const struct sl_qpkt *h)
+{
+    return (const uint8_t *)(h + 1) + h->extra;
+}
 
 /*
  * Each side's index sits on a cache line of its own, beside the copy it keeps
@@ -51,10 +64,13 @@ int sl_spsc_init(struct sl_spsc *q, size_t bytes);
 void sl_spsc_free(struct sl_spsc *q);
 
 /* The largest packet a queue of this size takes. */
-size_t sl_spsc_max_packet(const struct sl_spsc *q);
+size_t sl_spsc_max_packet(const struct sl_spsc *q, size_t extra_len);
 
 /* Copy a packet in (producer).  False when there is no room now. */
-bool sl_spsc_push(struct sl_spsc *q, const struct sl_qpkt *hdr, const uint8_t *data);
+/* The header, `extra_len` bytes of `extra` (padded to 8) and hdr->caplen bytes of `data`; false
+ * when there is no room (nothing written). */
+bool sl_spsc_push(struct sl_spsc *q, const struct sl_qpkt *hdr, const void *extra, size_t extra_len,
+                  const uint8_t *data);
 
 /* The oldest packet, or NULL when empty (consumer); valid until sl_spsc_pop. */
 const struct sl_qpkt *sl_spsc_peek(struct sl_spsc *q);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine.h"
 #include "signals.h"
 #include "thread.h"
 #include "workers.h"
@@ -179,16 +180,33 @@ static void give_room(struct worker *w, struct sl_spsc *q)
     }
 }
 
+enum sl_decode_result sl_workers_decode(const sluice_packet *in, struct sl_qdecoded *dec)
+{
+    struct sl_packet *p = &dec->pkt;
+    memset(p, 0, sizeof(*p));
+    p->linktype = in->linktype;
+    p->data = in->data;
+    p->caplen = in->caplen;
+    p->wirelen = in->wirelen;
+    enum sl_decode_result r = sl_decode_packet(p);
+    dec->l3_off = p->l3 ? (uint32_t)(p->l3 - in->data) : UINT32_MAX;
+    dec->payload_off = p->payload ? (uint32_t)(p->payload - in->data) : UINT32_MAX;
+    dec->result = (int32_t)r;
+    p->data = p->l3 = p->payload = NULL; /* the queued copy is elsewhere */
+    return r;
+}
+
 int sl_workers_push(struct sl_workers *ws, unsigned prod, unsigned wi, const struct sl_qpkt *hdr,
-                    const uint8_t *data, bool block)
+                    const struct sl_qdecoded *dec, const uint8_t *data, bool block)
 {
     struct worker *w = &ws->w[wi];
     struct sl_spsc *q = &w->q[prod];
-    if (hdr->caplen > sl_spsc_max_packet(q)) {
+    size_t dlen = dec ? sizeof(*dec) : 0;
+    if (hdr->caplen > sl_spsc_max_packet(q, dlen)) {
         atomic_fetch_add(&ws->drops[prod], 1);
         return -1;
     }
-    while (!sl_spsc_push(q, hdr, data)) {
+    while (!sl_spsc_push(q, hdr, dec, dlen, data)) {
         if (!block) {
             atomic_fetch_add(&ws->drops[prod], 1);
             return -1;
@@ -203,6 +221,12 @@ int sl_workers_push(struct sl_workers *ws, unsigned prod, unsigned wi, const str
         w->unrung = 0;
     }
     return 0;
+}
+
+bool sl_workers_behind(struct sl_workers *ws, unsigned prod, unsigned wi)
+{
+    struct sl_spsc *q = &ws->w[wi].q[prod];
+    return sl_spsc_used(q) > q->size / 2;
 }
 
 uint64_t sl_workers_queue_drops(const struct sl_workers *ws, unsigned prod)
@@ -276,11 +300,20 @@ static void feed(struct worker *w, const struct sl_qpkt *h)
         .ts_sec = h->ts_sec,
         .ts_usec = h->ts_usec,
         .linktype = h->linktype,
-        .data = (const uint8_t *)(h + 1),
+        .data = sl_qpkt_data(h),
         .caplen = h->caplen,
         .wirelen = h->wirelen,
     };
-    sluice_engine_packet(w->eng, &p);
+    if (h->extra < sizeof(struct sl_qdecoded)) {
+        sluice_engine_packet(w->eng, &p);
+        return;
+    }
+    const struct sl_qdecoded *d = sl_qpkt_extra(h);
+    struct sl_packet pkt = d->pkt;
+    pkt.data = p.data;
+    pkt.l3 = d->l3_off == UINT32_MAX ? NULL : p.data + d->l3_off;
+    pkt.payload = d->payload_off == UINT32_MAX ? NULL : p.data + d->payload_off;
+    sl_engine_packet_decoded(w->eng, &p, &pkt, (enum sl_decode_result)d->result);
 }
 
 /* Up to `max` packets from each queue in turn; how many were processed. */

@@ -14,8 +14,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "decode.h"
+#include "packet.h"
 #include "sluice.h"
 #include "spsc.h"
+
+/*
+ * A packet as its producer decoded it, queued before the packet's bytes: a
+ * replay's reader decodes each packet anyway to pick its worker, and a
+ * worker that decodes it again does so on the busiest thread.  Pointers are
+ * offsets from the packet's first byte (UINT32_MAX: none); the worker turns
+ * them back into pointers into the queued copy.
+ */
+struct sl_qdecoded {
+    struct sl_packet pkt; /* data, l3 and payload are left NULL */
+    uint32_t l3_off, payload_off;
+    int32_t result; /* enum sl_decode_result */
+};
 
 struct sl_workers;
 
@@ -42,12 +57,19 @@ void sl_workers_set_sources(struct sl_workers *ws, char *const *names, unsigned 
 int sl_workers_start(struct sl_workers *ws);
 
 /*
- * Queue a packet from producer `prod` for worker `w`.  `block`: wait for room
- * (replay: nothing is dropped); otherwise a full queue drops the packet and
- * counts it (sl_workers_queue_drops).  0 queued, -1 dropped (or too large).
+ * Queue a packet from producer `prod` for worker `w`, with how it decoded
+ * (NULL: the worker decodes it).  `block`: wait for room (replay: nothing is
+ * dropped); otherwise a full queue drops the packet and counts it
+ * (sl_workers_queue_drops).  0 queued, -1 dropped (or too large).
  */
 int sl_workers_push(struct sl_workers *ws, unsigned prod, unsigned w, const struct sl_qpkt *hdr,
-                    const uint8_t *data, bool block);
+                    const struct sl_qdecoded *dec, const uint8_t *data, bool block);
+
+/* Whether worker `w`'s queue from `prod` is over half full: the worker is the slower side. */
+bool sl_workers_behind(struct sl_workers *ws, unsigned prod, unsigned w);
+
+/* Decode a packet for sl_workers_push (what sl_decode_packet returns). */
+enum sl_decode_result sl_workers_decode(const sluice_packet *in, struct sl_qdecoded *dec);
 
 /* Packets producer `prod` could not queue, over all workers. */
 uint64_t sl_workers_queue_drops(const struct sl_workers *ws, unsigned prod);

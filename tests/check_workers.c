@@ -25,7 +25,11 @@ START_TEST(ring_wraps_in_order)
     for (int round = 0; round < 3000; round++) {
         struct sl_qpkt h = {.caplen = (uint32_t)(1 + (round * 37) % 600), .pcap_cnt = next_in};
         memset(data, (int)(next_in & 0xff), h.caplen);
-        bool pushed = sl_spsc_push(&q, &h, data);
+        /* A producer's extra bytes (a decoding) before the packet, of uneven lengths too. */
+        uint8_t extra[40];
+        size_t xlen = (size_t)(next_in % 4) * 13;
+        memset(extra, (int)(~next_in & 0xff), sizeof(extra));
+        bool pushed = sl_spsc_push(&q, &h, extra, xlen, data);
         if (pushed)
             next_in++;
         if (!pushed || round % 3 == 0) {
@@ -35,8 +39,12 @@ START_TEST(ring_wraps_in_order)
                 continue;
             ck_assert_uint_eq(p->pcap_cnt, next_out);
             uint8_t want[700];
+            size_t wx = (size_t)(next_out % 4) * 13;
+            ck_assert_uint_eq(p->extra, (wx + 7) / 8 * 8);
+            memset(want, (int)(~next_out & 0xff), wx);
+            ck_assert(memcmp(sl_qpkt_extra(p), want, wx) == 0);
             memset(want, (int)(next_out & 0xff), p->caplen);
-            ck_assert(memcmp(p + 1, want, p->caplen) == 0);
+            ck_assert(memcmp(sl_qpkt_data(p), want, p->caplen) == 0);
             next_out++;
             sl_spsc_pop(&q, p);
         }
@@ -52,7 +60,7 @@ START_TEST(ring_wraps_in_order)
     /* A packet larger than half the ring is refused, not written in part. */
     struct sl_qpkt big = {.caplen = 3000};
     uint8_t *buf = calloc(1, 3000);
-    ck_assert(!sl_spsc_push(&q, &big, buf));
+    ck_assert(!sl_spsc_push(&q, &big, NULL, 0, buf));
     free(buf);
     sl_spsc_free(&q);
 }
