@@ -229,7 +229,11 @@ static const struct opt opts[] = {
     {"capture.threads", T_UINT, F(capture_threads), "1", 1, 16,
      "pcap handles (and capture threads) per interface; above 1 they share a PACKET_FANOUT group."},
     {"capture.queue_size", T_SIZE, F(capture_queue_size), "8MiB", 256 * KiB, 1 * GiB,
-     "Bytes of each queue from a capture thread or the reader to a worker."},
+     "Bytes of each queue from a capture thread to a worker (a replay's: replay.queue_size)."},
+    {"replay.queue_size", T_SIZE, F(replay_queue_size), "2MiB", 1 * MiB, 1 * GiB,
+     "Bytes of the queue from a replay's reader to each worker. The reader waits for room, so "
+     "nothing is dropped: the queue only has to keep the worker fed, and one that stays in the "
+     "CPU's cache is faster (8 MiB ran 15-25% slower than 2 MiB on the benchmark)."},
     {"workers", T_UINT, F(workers), "0", 0, 64,
      "Worker threads, one engine each; 0: one per core live, one in replay. Caps are split."},
     {"run.user", T_STRING, F(run_user), "", 0, 0,

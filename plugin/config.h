@@ -140,6 +140,7 @@ struct sluice_config {
     bool capture_immediate;       /* capture.immediate: deliver every packet at once */
     uint32_t capture_threads;     /* capture.threads: handles per interface (PACKET_FANOUT) */
     uint64_t capture_queue_size;  /* capture.queue_size: bytes per queue to a worker */
+    uint64_t replay_queue_size;   /* replay.queue_size: the same for a replay's reader */
     uint32_t workers;             /* workers: engines in threads; 0 = one per core */
     char run_user[64];            /* run.user: --user */
     char run_group[64];           /* run.group: --group */

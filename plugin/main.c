@@ -533,11 +533,12 @@ int main(int argc, char **argv)
                 "sluice: warning: %u workers and the reader on %ld CPUs: a replay may be slower "
                 "than with fewer workers\n",
                 nworkers, ncpu);
-    ws = sl_workers_new(nworkers, live ? sl_live_handles(live) : 1, cfg.capture_queue_size,
-                        live != NULL, ((int64_t)cfg.capture_timeout_ms + 200) * 1000);
+    uint64_t queue_size = live ? cfg.capture_queue_size : cfg.replay_queue_size;
+    ws = sl_workers_new(nworkers, live ? sl_live_handles(live) : 1, queue_size, live != NULL,
+                        ((int64_t)cfg.capture_timeout_ms + 200) * 1000);
     if (!ws) {
         fprintf(stderr, "sluice: cannot allocate %u worker queues of %llu bytes\n", nworkers,
-                (unsigned long long)cfg.capture_queue_size);
+                (unsigned long long)queue_size);
         goto out;
     }
     struct outputs outs;
