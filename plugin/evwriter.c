@@ -3,10 +3,10 @@
  *
  * The queue is a byte ring under one mutex: a 16-byte job header (flow id,
  * operation, length) and the bytes, either of which may wrap.  The thread
- * copies out every job queued, gives the space back, and does the file work
- * without the lock.  It keeps up to OPEN_FILES files open (a flow after its
- * alert writes a ring-full of packets at a time) and closes the oldest past
- * that.
+ * copies out the jobs queued (up to a quarter of the queue), gives the space
+ * back, and does the file work without the lock.  It keeps up to OPEN_FILES
+ * files open (a flow after its alert writes a ring-full of packets at a
+ * time) and closes the oldest past that.
  *
  * Jobs are gathered for up to BATCH_MS (or until a quarter of the ring is
  * used, or a sync is asked) before the thread wakes for them.  A replay of
@@ -51,7 +51,8 @@ struct sl_evwriter {
     size_t cap, head, used; /* ring: bytes [head, head + used) mod cap are jobs */
     uint64_t sync_asked, sync_done, errors, waits;
     bool urgent;    /* a sync or stop is queued: no gathering */
-    uint8_t *batch; /* the thread's copy of the jobs it works on (cap bytes) */
+    uint8_t *batch; /* the thread's copy of the jobs it works on */
+    size_t batch_cap;
     size_t max_write;
     struct open_file open[OPEN_FILES];
     unsigned open_next;
@@ -63,6 +64,29 @@ static void ring_put(struct sl_evwriter *w, const void *src, size_t n)
     memcpy(w->q + at, src, first);
     memcpy(w->q, (const uint8_t *)src + first, n - first);
     w->used += n;
+}
+
+/* The job header `off` bytes into the queued bytes. */
+static void ring_peek_job(const struct sl_evwriter *w, size_t off, struct job *j)
+{
+    size_t at = (w->head + off) % w->cap,
+           first = sizeof(*j) < w->cap - at ? sizeof(*j) : w->cap - at;
+    memcpy(j, w->q + at, first);
+    memcpy((uint8_t *)j + first, w->q, sizeof(*j) - first);
+}
+
+/* Bytes of the whole jobs at the queue's head that fit in the thread's batch buffer. */
+static size_t batch_bytes(const struct sl_evwriter *w)
+{
+    size_t n = 0;
+    while (n < w->used) {
+        struct job j;
+        ring_peek_job(w, n, &j);
+        if (n + sizeof(j) + j.len > w->batch_cap)
+            break;
+        n += sizeof(j) + j.len;
+    }
+    return n;
 }
 
 static void ring_take(struct sl_evwriter *w, void *dst, size_t n)
@@ -170,9 +194,9 @@ static void *writer_main(void *arg)
         while (!w->urgent && w->used < w->cap / 4 &&
                pthread_cond_timedwait(&w->more, &w->lock, &until) != ETIMEDOUT)
             ;
-        size_t n = w->used;
+        size_t n = batch_bytes(w);
         ring_take(w, w->batch, n);
-        w->urgent = false;
+        w->urgent = w->urgent && w->used > 0; /* a sync may be among what is left */
         pthread_cond_broadcast(&w->space);
         pthread_mutex_unlock(&w->lock);
 
@@ -212,7 +236,10 @@ struct sl_evwriter *sl_evwriter_new(const char *dir, size_t max_write)
     w->cap = 2 * (max_write + sizeof(struct job)) > MIN_QUEUE ? 2 * (max_write + sizeof(struct job))
                                                               : MIN_QUEUE;
     w->q = malloc(w->cap);
-    w->batch = malloc(w->cap);
+    /* A quarter of the queue a batch (the gathering threshold), and never less than one job. */
+    w->batch_cap =
+        w->cap / 4 > max_write + sizeof(struct job) ? w->cap / 4 : max_write + sizeof(struct job);
+    w->batch = malloc(w->batch_cap);
     if (!w->q || !w->batch)
         goto fail;
     pthread_mutex_init(&w->lock, NULL);

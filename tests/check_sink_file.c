@@ -236,12 +236,53 @@ START_TEST(evwriter_keeps_order_past_its_open_files)
 }
 END_TEST
 
+START_TEST(evwriter_batches_many_times_its_buffer)
+{
+    /* 3 MiB through a 1 MiB queue taken a quarter at a time, syncs among the writes. */
+    char evdir[128];
+    snprintf(evdir, sizeof(evdir), "%s/evidence", dir);
+    enum { FLOWS = 8, WRITES = 48, LEN = 8000 };
+    struct sl_evwriter *w = sl_evwriter_new(evdir, LEN);
+    ck_assert_ptr_nonnull(w);
+    static uint8_t chunk[LEN];
+    for (int k = 0; k < WRITES; k++) {
+        for (uint64_t f = 0; f < FLOWS; f++) {
+            memset(chunk, (int)('a' + (f + (uint64_t)k) % 26), sizeof(chunk));
+            sl_evwriter_write(w, 2000 + f, k == 0, chunk, sizeof(chunk));
+        }
+        if (k % 10 == 5)
+            sl_evwriter_sync(w);
+    }
+    sl_evwriter_sync(w);
+    for (uint64_t f = 0; f < FLOWS; f++) {
+        char path[192];
+        snprintf(path, sizeof(path), "%s/%llu.pcap", evdir, (unsigned long long)(2000 + f));
+        FILE *fp = fopen(path, "rb");
+        ck_assert_ptr_nonnull(fp);
+        static uint8_t want[LEN];
+        for (int k = 0; k < WRITES; k++) {
+            ck_assert_uint_eq(fread(chunk, 1, sizeof(chunk), fp), sizeof(chunk));
+            memset(want, (int)('a' + (f + (uint64_t)k) % 26), sizeof(want));
+            ck_assert_msg(memcmp(chunk, want, sizeof(want)) == 0, "flow %llu write %d",
+                          (unsigned long long)f, k);
+        }
+        ck_assert_int_eq(fgetc(fp), EOF);
+        fclose(fp);
+    }
+    uint64_t errors = 1, waits = 0;
+    sl_evwriter_counts(w, &errors, &waits);
+    ck_assert_uint_eq(errors, 0);
+    sl_evwriter_free(w);
+}
+END_TEST
+
 Suite *suite_sink_file(void)
 {
     Suite *s = suite_create("sink_file");
     TCase *tc = tcase_create("file");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, lines_and_reopen);
+    tcase_add_test(tc, evwriter_batches_many_times_its_buffer);
     tcase_add_test(tc, open_error_names_path_and_reason);
     tcase_add_test(tc, write_failure_is_counted);
     tcase_add_test(tc, lines_reach_the_file_by_flush_or_age);
