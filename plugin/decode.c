@@ -470,3 +470,13 @@ enum sl_decode_result sl_decode_packet(struct sl_packet *p)
         return SL_DECODE_LINK_UNSUPPORTED;
     }
 }
+
+enum sl_decode_result sl_decode_input(const sluice_packet *in, struct sl_packet *pkt)
+{
+    memset(pkt, 0, sizeof(*pkt));
+    pkt->linktype = in->linktype;
+    pkt->data = in->data;
+    pkt->caplen = in->caplen;
+    pkt->wirelen = in->wirelen;
+    return sl_decode_packet(pkt);
+}

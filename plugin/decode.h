@@ -11,6 +11,7 @@
 #define SLUICE_DECODE_H
 
 #include "packet.h"
+#include "sluice.h"
 
 /*
  * X(enum suffix, stable name).  The name appears in stats events as
@@ -73,6 +74,9 @@ const char *sl_decode_name(enum sl_decode_result r);
  * Unknown IP protocols (GRE, ESP, ...) return OK with l4proto set and no ports.
  */
 enum sl_decode_result sl_decode_packet(struct sl_packet *pkt);
+
+/* `pkt` zeroed but for in's link type, bytes and lengths, then decoded (sl_decode_packet). */
+enum sl_decode_result sl_decode_input(const sluice_packet *in, struct sl_packet *pkt);
 
 /* True when this link type is one sl_decode_packet understands. */
 int sl_decode_linktype_supported(int linktype);

@@ -23,12 +23,7 @@ unsigned sl_dispatch_worker(const struct sluice_config *cfg, const sluice_packet
     if (nworkers <= 1)
         return 0;
     struct sl_packet pkt;
-    memset(&pkt, 0, sizeof(pkt));
-    pkt.linktype = in->linktype;
-    pkt.data = in->data;
-    pkt.caplen = in->caplen;
-    pkt.wirelen = in->wirelen;
-    sl_decode_packet(&pkt);
+    sl_decode_input(in, &pkt);
     return sl_dispatch_decoded(cfg, &pkt, nworkers);
 }
 

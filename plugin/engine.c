@@ -650,38 +650,32 @@ static void classified(struct sluice_engine *e, struct sl_flow *f, const struct 
 void sluice_engine_packet(sluice_engine *e, const sluice_packet *in)
 {
     struct sl_packet pkt;
-    memset(&pkt, 0, sizeof(pkt));
-    pkt.linktype = in->linktype;
-    pkt.data = in->data;
-    pkt.caplen = in->caplen;
-    pkt.wirelen = in->wirelen;
-    enum sl_decode_result r = sl_decode_packet(&pkt);
+    enum sl_decode_result r = sl_decode_input(in, &pkt);
     sl_engine_packet_decoded(e, in, &pkt, r);
 }
 
 void sl_engine_packet_decoded(struct sluice_engine *e, const sluice_packet *in,
-                              const struct sl_packet *decoded, enum sl_decode_result r)
+                              struct sl_packet *pkt, enum sl_decode_result r)
 {
-    struct sl_packet pkt = *decoded;
-    pkt.ts_us = in->ts_sec * US_PER_SEC + in->ts_usec;
-    pkt.pcap_cnt = e->have_source ? ++e->pcap_cnt : 0;
+    pkt->ts_us = in->ts_sec * US_PER_SEC + in->ts_usec;
+    pkt->pcap_cnt = e->have_source ? ++e->pcap_cnt : 0;
 
     e->c.packets++;
     e->c.bytes += in->wirelen;
-    advance_clock(e, pkt.ts_us);
+    advance_clock(e, pkt->ts_us);
     maybe_stats(e);
 
     if (r != SL_DECODE_OK)
         e->c.decode[r]++;
-    if (pkt.ip_version == 0 || (r != SL_DECODE_OK && pkt.sport == 0 && pkt.dport == 0 &&
-                                (pkt.l4proto == 6 || pkt.l4proto == 17))) {
+    if (pkt->ip_version == 0 || (r != SL_DECODE_OK && pkt->sport == 0 && pkt->dport == 0 &&
+                                 (pkt->l4proto == 6 || pkt->l4proto == 17))) {
         /* No IP layer, or a TCP/UDP packet without a readable header: nothing to track. */
         expire(e, EXPIRE_BUDGET);
         flush_sinks_due(e, true);
         return;
     }
-    count_l4(e, &pkt);
-    if (pkt.later_fragment) {
+    count_l4(e, pkt);
+    if (pkt->later_fragment) {
         /* Without reassembly a later fragment has no ports: it cannot join its flow. */
         e->c.fragments_untracked++;
         expire(e, EXPIRE_BUDGET);
@@ -691,52 +685,52 @@ void sl_engine_packet_decoded(struct sluice_engine *e, const sluice_packet *in,
 
     struct sl_flow_key key;
     bool a_to_b;
-    sl_flow_key_from_packet(&pkt, &key, &a_to_b);
+    sl_flow_key_from_packet(pkt, &key, &a_to_b);
     struct sl_flow *f = sl_flow_find(e->flows, &key);
     if (f && idle_expired(e, f)) {
         end_flow(e, f, SL_END_TIMEOUT);
         f = NULL;
-    } else if (f && f->fclass == SL_FC_TCP_CLOSED && (pkt.tcp_flags & SL_TH_SYN) &&
-               !(pkt.tcp_flags & SL_TH_ACK)) {
+    } else if (f && f->fclass == SL_FC_TCP_CLOSED && (pkt->tcp_flags & SL_TH_SYN) &&
+               !(pkt->tcp_flags & SL_TH_ACK)) {
         /* Port reuse: a fresh SYN on a closed connection's tuple is a new connection. */
         e->c.tcp_reused++;
         end_flow(e, f, SL_END_TIMEOUT);
         f = NULL;
     }
     if (!f) {
-        f = new_flow(e, &key, &pkt, a_to_b);
+        f = new_flow(e, &key, pkt, a_to_b);
         if (!f)
             return;
     }
 
     int dir = (a_to_b == !!(f->flags & SL_FF_CLIENT_IS_A)) ? 0 : 1;
     f->pkts[dir]++;
-    f->bytes[dir] += pkt.ip_len;
-    f->payload[dir] += pkt.payload_len;
+    f->bytes[dir] += pkt->ip_len;
+    f->payload[dir] += pkt->payload_len;
     f->flags |= dir == 0 ? SL_FF_SEEN_TOSERVER : SL_FF_SEEN_TOCLIENT;
     int64_t prev_us = f->last_us;
     if (e->now_us > f->last_us)
         f->last_us = e->now_us;
-    if (pkt.l4proto == 6) {
-        f->tcp_flags[dir] |= pkt.tcp_flags;
-        if (pkt.tcp_flags & SL_TH_FIN)
+    if (pkt->l4proto == 6) {
+        f->tcp_flags[dir] |= pkt->tcp_flags;
+        if (pkt->tcp_flags & SL_TH_FIN)
             f->flags |= dir == 0 ? SL_FF_FIN_TOSERVER : SL_FF_FIN_TOCLIENT;
-        if (pkt.tcp_flags & SL_TH_RST)
+        if (pkt->tcp_flags & SL_TH_RST)
             f->flags |= SL_FF_RST;
     }
     sl_flow_touch(e->flows, f, class_of(f));
     sl_classify_touch(e->cls, f);
     expire_note(e, f);
     if (e->ev)
-        sl_evidence_packet(e->ev, f, &pkt);
+        sl_evidence_packet(e->ev, f, pkt);
 
-    if (pkt.payload_len && (pkt.l4proto == 6 || pkt.l4proto == 17))
-        dissect(e, f, &pkt, dir);
-    if (f->ndpi && ndpi_can_use(f, &pkt))
-        classify(e, f, &pkt);
+    if (pkt->payload_len && (pkt->l4proto == 6 || pkt->l4proto == 17))
+        dissect(e, f, pkt, dir);
+    if (f->ndpi && ndpi_can_use(f, pkt))
+        classify(e, f, pkt);
     /* After the classifiers, so an upload known to be P2P by this packet counts as such. */
     if (e->cfg.egress_enabled)
-        sl_egress_packet(e, f, &pkt, dir);
+        sl_egress_packet(e, f, pkt, dir);
     maybe_flow_update(e, f, prev_us);
     expire(e, EXPIRE_BUDGET);
     flush_sinks_due(e, true);

@@ -138,11 +138,11 @@ void sl_format_ts(int64_t us, char out[SL_TS_LEN]);
 uint64_t sl_flow_id_of(const struct sl_flow *f);
 
 /*
- * sluice_engine_packet for a packet already decoded (sl_decode_packet) into
- * `decoded`, its pointers into in->data: a replay's reader decodes on its
- * own thread what the worker would.
+ * sluice_engine_packet for a packet already decoded (sl_decode_input) into
+ * `pkt`, its pointers into in->data: a replay's reader decodes on its own
+ * thread what the worker would.  The engine sets its time and number in it.
  */
 void sl_engine_packet_decoded(struct sluice_engine *e, const sluice_packet *in,
-                              const struct sl_packet *decoded, enum sl_decode_result r);
+                              struct sl_packet *pkt, enum sl_decode_result r);
 
 #endif

@@ -183,12 +183,7 @@ static void give_room(struct worker *w, struct sl_spsc *q)
 enum sl_decode_result sl_workers_decode(const sluice_packet *in, struct sl_qdecoded *dec)
 {
     struct sl_packet *p = &dec->pkt;
-    memset(p, 0, sizeof(*p));
-    p->linktype = in->linktype;
-    p->data = in->data;
-    p->caplen = in->caplen;
-    p->wirelen = in->wirelen;
-    enum sl_decode_result r = sl_decode_packet(p);
+    enum sl_decode_result r = sl_decode_input(in, p);
     dec->l3_off = p->l3 ? (uint32_t)(p->l3 - in->data) : UINT32_MAX;
     dec->payload_off = p->payload ? (uint32_t)(p->payload - in->data) : UINT32_MAX;
     dec->result = (int32_t)r;
