@@ -39,14 +39,21 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* A file sink on `path` that must open. */
+static void *open_sink(const char *path)
+{
+    sluice_error err;
+    void *s = sl_sink_file_open(path, &err);
+    ck_assert_msg(s != NULL, "%s", err.text);
+    return s;
+}
+
 START_TEST(lines_and_reopen)
 {
     char path[128], rotated[128];
     snprintf(path, sizeof(path), "%s/eve.json", dir);
     snprintf(rotated, sizeof(rotated), "%s/eve.json.1", dir);
-    sluice_error err;
-    void *s = sl_sink_file_open(path, &err);
-    ck_assert_ptr_nonnull(s);
+    void *s = open_sink(path);
     ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{\"a\":1}", 7), 0);
     ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_FLOW, "{\"b\":2}", 7), 0);
     ck_assert_int_eq(rename(path, rotated), 0);
@@ -79,9 +86,7 @@ END_TEST
 
 START_TEST(write_failure_is_counted)
 {
-    sluice_error err;
-    void *s = sl_sink_file_open("/dev/full", &err);
-    ck_assert_ptr_nonnull(s);
+    void *s = open_sink("/dev/full");
     /* Taken into the buffer; the error comes when it is written out, and every line counts. */
     ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{}", 2), 0);
     ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{}", 2), 0);
@@ -110,9 +115,7 @@ START_TEST(lines_reach_the_file_by_flush_or_age)
 {
     char path[128];
     snprintf(path, sizeof(path), "%s/eve.json", dir);
-    sluice_error err;
-    void *s = sl_sink_file_open(path, &err);
-    ck_assert_ptr_nonnull(s);
+    void *s = open_sink(path);
     ck_assert_int_eq(sl_sink_file_ops.write(s, SLUICE_EVENT_ALERT, "{\"a\":1}", 7), 0);
     ck_assert_str_eq(slurp(path), "");
     ck_assert_int_eq(sl_sink_file_ops.flush(s), 0);
@@ -149,9 +152,7 @@ START_TEST(rotate_by_size)
 {
     char path[128];
     snprintf(path, sizeof(path), "%s/eve.json", dir);
-    sluice_error err;
-    void *s = sl_sink_file_open(path, &err);
-    ck_assert_ptr_nonnull(s);
+    void *s = open_sink(path);
     sl_sink_file_set_rotation(s, 20, 0, 1);
     /* 8 bytes a line: two fit in 20, the third starts a new file. */
     for (int i = 0; i < 5; i++) {
@@ -176,9 +177,7 @@ END_TEST
 
 START_TEST(stdout_never_rotates)
 {
-    sluice_error err;
-    void *s = sl_sink_file_open("-", &err);
-    ck_assert_ptr_nonnull(s);
+    void *s = open_sink("-");
     sl_sink_file_set_rotation(s, 1, 1, 0);
     ck_assert_int_eq(sl_sink_file_ops.reopen(s), 0);
     ck_assert_uint_eq(sl_sink_file_rotations(s), 0);
