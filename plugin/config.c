@@ -116,7 +116,7 @@ static const struct opt opts[] = {
     {"ndpi.extra_dissection", T_STRING, F(ndpi_extra_dissection), "unnamed", 0, 0,
      "After nDPI names a flow, keep giving it packets while it says more may come (TLS "
      "certificates, DNS answers, HTTP responses): all (as ndpiReader), unnamed (only while the "
-     "verdict names just the carrier, TLS rather than TLS.BitTorrent) or none."},
+     "verdict names just a carrier: TLS, not TLS.BitTorrent nor BitTorrent) or none."},
     {"ndpi.max_flows", T_UINT, F(ndpi_max_flows), "65536", 16, 1u << 24,
      "Flows being classified at once; nDPI state is freed once a flow is classified."},
     {"ndpi.idle_giveup", T_DURATION, F(ndpi_idle_giveup), "15", 0, 86400,
@@ -246,6 +246,21 @@ static const struct opt opts[] = {
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* Index of `value` in a list of choices "a|b|c", -1 when it is not one. */
+static int choice_index(const char *choices, const char *value)
+{
+    size_t n = strlen(value);
+    int i = 0;
+    for (const char *c = choices; *c; i++) {
+        const char *end = strchr(c, '|');
+        size_t len = end ? (size_t)(end - c) : strlen(c);
+        if (len == n && !memcmp(c, value, n))
+            return i;
+        c += len + (end != NULL);
+    }
+    return -1;
+}
 
 /* The string options that take one of a few words. */
 static const struct {
@@ -545,7 +560,7 @@ static int apply_text(const struct opt *o, struct sluice_config *cfg, const char
             snprintf(msg, msglen, "too long (at most %zu bytes)", o->size - 1);
             return -1;
         }
-        if (choices_of(o) && sl_config_choice(choices_of(o), text) < 0) {
+        if (choices_of(o) && choice_index(choices_of(o), text) < 0) {
             snprintf(msg, msglen, "'%s' is not one of %s", text, choices_of(o));
             return -1;
         }
@@ -904,7 +919,7 @@ int sl_config_choice_of(const struct sluice_config *cfg, const char *name)
         return -1;
     char value[64];
     snprintf(value, sizeof(value), "%.*s", (int)o->size, (const char *)cfg + o->offset);
-    return sl_config_choice(choices_of(o), value);
+    return choice_index(choices_of(o), value);
 }
 
 int sl_config_validate(const struct sluice_config *cfg, sluice_error *err)
@@ -925,20 +940,6 @@ int sl_config_validate(const struct sluice_config *cfg, sluice_error *err)
         return -1;
     }
     return sl_config_validate_redis(cfg, err);
-}
-
-int sl_config_choice(const char *choices, const char *value)
-{
-    size_t n = strlen(value);
-    int i = 0;
-    for (const char *c = choices; *c; i++) {
-        const char *end = strchr(c, '|');
-        size_t len = end ? (size_t)(end - c) : strlen(c);
-        if (len == n && !memcmp(c, value, n))
-            return i;
-        c += len + (end != NULL);
-    }
-    return -1;
 }
 
 static const char *const redis_modes[] = {"list",    "lpush",  "rpush", "channel",

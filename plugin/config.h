@@ -175,8 +175,6 @@ int sl_config_validate(const struct sluice_config *cfg, sluice_error *err);
 /* The redis.* checks (part of sl_config_validate). 0 or -1. */
 int sl_config_validate_redis(const struct sluice_config *cfg, sluice_error *err);
 
-/* Index of `value` in a list of choices "a|b|c", -1 when it is not one. */
-int sl_config_choice(const char *choices, const char *value);
 /* Index of the value option `name` holds among its choices (ndpi.extra_dissection), or -1. */
 int sl_config_choice_of(const struct sluice_config *cfg, const char *name);
 
