@@ -48,4 +48,18 @@ n=$(nproc)
 expect 0 "warning: $n workers and the reader on" -- "$SLUICE" -r "$cap" -l "$TMPD" --workers "$n"
 expect 0 "" -- "$SLUICE" -q -r "$cap" -l "$TMPD" --workers "$n"
 [ ! -s "$TMPD/err" ] || fail "-q still warned: $(cat "$TMPD/err")"
+# A replay's queue is replay.queue_size, not the live capture.queue_size: a 200,000-byte record
+# (under the 256 KiB record limit) reaches the engine with the live queue at its smallest, whose
+# 256 KiB would hold no packet over half of that.
+{
+    printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\000\000\004\000\001\000\000\000'
+    printf '\001\000\000\000\000\000\000\000\100\015\003\000\100\015\003\000'
+    head -c 200000 /dev/zero
+} >"$TMPD/big.pcap"
+mkdir "$TMPD/big"
+expect 0 "" -- "$SLUICE" -q -r "$TMPD/big.pcap" -l "$TMPD/big" --set capture.queue_size=256KiB \
+    --set replay.queue_size=1MiB
+grep -q '"decoder":{"pkts":1,"bytes":200000,' "$TMPD/big/eve.json" ||
+    fail "the 200,000-byte record did not reach the engine through replay.queue_size"
+expect 1 "option 'replay.queue_size'" -- "$SLUICE" --set replay.queue_size=512KiB --test-config
 echo "cli: all checks passed"
