@@ -356,6 +356,28 @@ START_TEST(quiet_flow_gives_back_its_ndpi_state)
 }
 END_TEST
 
+START_TEST(p2p_verdict_ends_classification_unless_all)
+{
+    /*
+     * nDPI names a DHT flow BitTorrent at its first query and, asked, goes on looking for an
+     * info hash.  unnamed: a P2P verdict names the application, so classification ends there.
+     */
+    snprintf(cfg.ndpi_extra_dissection, sizeof(cfg.ndpi_extra_dissection), "%s",
+             _i ? "all" : "unnamed");
+    start();
+    static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+    static const char pong[] = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re";
+    for (int k = 0; k < 4; k++) {
+        feed(T0 + k, CLIENT, 40000, SERVER, 6881, 17, 0, ping, sizeof(ping) - 1);
+        feed(T0 + k + 0.1, SERVER, 6881, CLIENT, 40000, 17, 0, pong, sizeof(pong) - 1);
+    }
+    sluice_engine_flush(eng);
+    json_t *ndpi = json_object_get(nth_of_type("flow", 0), "ndpi");
+    ck_assert_str_eq(json_string_value(json_object_get(ndpi, "protocol")), "BitTorrent");
+    ck_assert_int_eq(json_integer_value(json_object_get(ndpi, "packets")), (_i ? 8 : 1));
+}
+END_TEST
+
 START_TEST(quiet_giveup_is_at_most_a_second_late)
 {
     /* A state moves in the quiet order at most once a second of packet time (classify.c). */
@@ -456,6 +478,7 @@ Suite *suite_engine(void)
     tcase_add_test(tc, timestamps_before_1970_and_at_epoch);
     tcase_add_loop_test(tc, extra_dissection_only_while_the_verdict_is_unnamed, 0, 6);
     tcase_add_test(tc, quiet_giveup_is_at_most_a_second_late);
+    tcase_add_loop_test(tc, p2p_verdict_ends_classification_unless_all, 0, 2);
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;
