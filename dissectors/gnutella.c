@@ -6,6 +6,11 @@
  * hash, "GET /uri-res/N2R?urn:sha1:..."), and the name is kept.
  * The first line and the User-Agent (or Server) of each side are kept, as raw
  * bytes; everything is read through the cursor, line by line.
+ *
+ * Over UDP a datagram holds one message with the 23-byte descriptor header
+ * (GUID, type, TTL, hops, payload length, little-endian), or a fragment of
+ * one behind the reliability layer's 8-byte header ("GND", flags, sequence,
+ * part, count).  nDPI 4.2 names neither.
  */
 #include <string.h>
 
@@ -62,4 +67,76 @@ bool sl_gnut_feed(struct sl_gnut_flow *g, int dir, const uint8_t *payload, uint3
         }
     }
     return true;
+}
+
+#define GNUT_HEADER  23
+#define GNUT_MAX_TTL 16 /* servents drop anything above; UDP messages go one hop */
+#define GND_HEADER   8
+
+static enum sl_gnut_msg msg_of_type(uint8_t type)
+{
+    switch (type) {
+    case 0x00:
+        return SL_GNUT_PING;
+    case 0x01:
+        return SL_GNUT_PONG;
+    case 0x02:
+        return SL_GNUT_BYE;
+    case 0x30:
+        return SL_GNUT_QRP;
+    case 0x31:
+    case 0x32:
+        return SL_GNUT_VENDOR;
+    case 0x40:
+        return SL_GNUT_PUSH;
+    case 0x44:
+        return SL_GNUT_MOJITO;
+    case 0x80:
+        return SL_GNUT_QUERY;
+    case 0x81:
+        return SL_GNUT_QUERY_HIT;
+    default:
+        return SL_GNUT_NONE;
+    }
+}
+
+enum sl_gnut_msg sl_gnut_udp_probe(const uint8_t *payload, uint32_t caplen, uint32_t len)
+{
+    struct sl_cur c = sl_cur_make(payload, caplen);
+    if (sl_text_starts(&c, "GND", false)) {
+        /* A fragment `part` of `count`, or (count 0) the acknowledgement of one. */
+        sl_cur_skip(&c, 6);
+        uint8_t part = sl_cur_u8(&c), count = sl_cur_u8(&c);
+        bool ok = count == 0 ? part != 0 : part >= 1 && part <= count;
+        return sl_cur_ok(&c) && ok ? SL_GNUT_FRAMED : SL_GNUT_NONE;
+    }
+    if (len < GNUT_HEADER || !sl_cur_skip(&c, 16))
+        return SL_GNUT_NONE;
+    enum sl_gnut_msg m = msg_of_type(sl_cur_u8(&c));
+    uint8_t ttl = sl_cur_u8(&c), hops = sl_cur_u8(&c);
+    uint32_t plen = sl_cur_u32le(&c);
+    /* The header's length is the rest of the datagram, to the byte: the strong part of the test. */
+    if (!sl_cur_ok(&c) || m == SL_GNUT_NONE || ttl > GNUT_MAX_TTL || hops > GNUT_MAX_TTL ||
+        plen != len - GNUT_HEADER)
+        return SL_GNUT_NONE;
+    return m;
+}
+
+bool sl_gnut_udp_feed(struct sl_gnut_udp *g, int dir, const uint8_t *payload, uint32_t caplen,
+                      uint32_t len)
+{
+    enum sl_gnut_msg m = sl_gnut_udp_probe(payload, caplen, len);
+    if (m == SL_GNUT_NONE)
+        return false;
+    int d = dir ? 1 : 0;
+    if (!g->messages[d]++)
+        g->first[d] = (uint8_t)m;
+    return true;
+}
+
+const char *sl_gnut_msg_name(enum sl_gnut_msg m)
+{
+    static const char *const names[] = {"none", "ping",  "pong",      "bye",    "qrp",   "vendor",
+                                        "push", "query", "query-hit", "mojito", "framed"};
+    return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : "none";
 }

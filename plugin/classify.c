@@ -10,6 +10,7 @@
 
 #include <ndpi_api.h>
 
+#include "btcache.h"
 #include "classify.h"
 #include "p2p.h"
 
@@ -36,6 +37,7 @@ struct sl_classifier {
     struct sl_ndpi_slot *free_slots;
     struct sl_ndpi_slot *oldest, *newest;
     uint32_t allocated, max_states, in_use;
+    struct sl_btcache bt;
 };
 
 static void unlink_slot(struct sl_classifier *c, struct sl_ndpi_slot *s)
@@ -77,7 +79,7 @@ struct sl_flow *sl_classify_least_recent(const struct sl_classifier *c)
     return c->oldest ? c->oldest->owner : NULL;
 }
 
-struct sl_classifier *sl_classifier_new(uint32_t max_states, sluice_error *err)
+struct sl_classifier *sl_classifier_new(uint32_t max_states, bool bt_cache, sluice_error *err)
 {
     struct sl_classifier *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -94,6 +96,12 @@ struct sl_classifier *sl_classifier_new(uint32_t max_states, sluice_error *err)
     NDPI_BITMASK_SET_ALL(all);
     ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
     ndpi_finalize_initialization(c->ndpi);
+    if (bt_cache && !sl_btcache_init(&c->bt)) {
+        snprintf(err->text, sizeof(err->text), "nDPI: out of memory for the BitTorrent cache");
+        ndpi_exit_detection_module(c->ndpi);
+        free(c);
+        return NULL;
+    }
     c->max_states = max_states;
     return c;
 }
@@ -108,6 +116,7 @@ void sl_classifier_free(struct sl_classifier *c)
         free(s);
     }
     ndpi_exit_detection_module(c->ndpi);
+    sl_btcache_fini(&c->bt);
     free(c);
 }
 
@@ -162,6 +171,18 @@ static void take_verdict(struct sl_flow *f, ndpi_protocol p)
     f->confidence = (uint8_t)f->ndpi->flow.confidence;
 }
 
+/*
+ * A flow named from the endpoints in the BitTorrent cache.  It does not feed
+ * the cache in turn: a guess that fed the guesses would walk a host's
+ * sequential ports (53001, 53002, ...) into every flow it opens.
+ */
+static void cache_named(struct sl_flow *f)
+{
+    f->master_proto = NDPI_PROTOCOL_UNKNOWN;
+    f->app_proto = NDPI_PROTOCOL_BITTORRENT;
+    f->confidence = NDPI_CONFIDENCE_DPI_CACHE;
+}
+
 bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct sl_packet *pkt,
                         uint32_t max_packets, enum sl_extra extra)
 {
@@ -174,6 +195,10 @@ bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct
     f->ndpi_pkts++;
     if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
         take_verdict(f, p);
+        if ((f->app_proto == NDPI_PROTOCOL_BITTORRENT ||
+             f->master_proto == NDPI_PROTOCOL_BITTORRENT) &&
+            f->confidence == NDPI_CONFIDENCE_DPI)
+            sl_btcache_add(&c->bt, f);
         /* TLS, DNS, HTTP...: the hostname or SNI that names the application may still come. */
         /* A P2P verdict names the application: what nDPI would go on to read of it (BitTorrent's
          * info hash) sluice's own dissectors read. */
@@ -185,11 +210,37 @@ bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct
         release(c, f);
         return true;
     }
+    /*
+     * nDPI's BitTorrent dissector gives up at once on a UDP flow with a port below 1024, and
+     * looks its cache up as it does: a uTP SYN to a peer's port 1 is named then, not guessed.
+     */
+    if (pkt->l4proto == 17 && (pkt->sport < 1024 || pkt->dport < 1024) && pkt->payload_len &&
+        !(f->flags & SL_FF_BT_CACHE_LOOKED)) {
+        f->flags |= SL_FF_BT_CACHE_LOOKED;
+        if (sl_btcache_match(&c->bt, f)) {
+            cache_named(f);
+            release(c, f);
+            return true;
+        }
+    }
     if (f->ndpi_pkts >= max_packets) {
         sl_classify_giveup(c, f);
         return true;
     }
     return false;
+}
+
+void sl_classify_settle(struct sl_classifier *c, struct sl_flow *f, uint16_t app)
+{
+    if (!f->ndpi)
+        return;
+    if (app == NDPI_PROTOCOL_BITTORRENT)
+        sl_btcache_add(&c->bt, f);
+    f->master_proto = NDPI_PROTOCOL_UNKNOWN;
+    f->app_proto = app;
+    f->confidence = NDPI_CONFIDENCE_DPI;
+    f->flags |= SL_FF_BY_DISSECTOR;
+    release(c, f);
 }
 
 void sl_classify_giveup(struct sl_classifier *c, struct sl_flow *f)
@@ -204,9 +255,21 @@ void sl_classify_giveup(struct sl_classifier *c, struct sl_flow *f)
     uint8_t guessed = 0;
     ndpi_protocol p = ndpi_detection_giveup(c->ndpi, &f->ndpi->flow, 1, &guessed);
     take_verdict(f, p);
+    if (f->confidence == NDPI_CONFIDENCE_UNKNOWN && !(f->flags & SL_FF_BT_CACHE_LOOKED) &&
+        sl_btcache_match(&c->bt, f)) {
+        /* What nDPI's own cache does here, for flows it never saw named: a guess from the
+         * endpoints, not from this flow's payload. */
+        cache_named(f);
+        guessed = 1;
+    }
     if (guessed)
         f->flags |= SL_FF_GUESSED;
     release(c, f);
+}
+
+const struct sl_btcache *sl_classify_btcache(const struct sl_classifier *c)
+{
+    return &c->bt;
 }
 
 const char *sl_classify_proto_name(const struct sl_classifier *c, uint16_t id)

@@ -26,9 +26,16 @@ enum sl_extra {
     SL_EXTRA_NONE,    /* no: classification ends at the first verdict */
 };
 
-/* nDPI's module with every protocol enabled and at most `max_states` flows in
- * classification at once.  NULL with err filled. */
-struct sl_classifier *sl_classifier_new(uint32_t max_states, sluice_error *err);
+/*
+ * nDPI's module with every protocol enabled and at most `max_states` flows in
+ * classification at once; with `bt_cache`, sluice's BitTorrent endpoint cache
+ * (btcache.h) beside nDPI's, as ndpi.defer_to_dissectors needs.  NULL with
+ * err filled.
+ */
+struct sl_classifier *sl_classifier_new(uint32_t max_states, bool bt_cache, sluice_error *err);
+
+/* The BitTorrent endpoint cache, for its counters (slot NULL when off). */
+const struct sl_btcache *sl_classify_btcache(const struct sl_classifier *c);
 void sl_classifier_free(struct sl_classifier *c);
 
 /* Give flow `f` an nDPI state.  False when all `max_states` are in use: the
@@ -43,6 +50,13 @@ bool sl_classify_begin(struct sl_classifier *c, struct sl_flow *f);
  */
 bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct sl_packet *pkt,
                         uint32_t max_packets, enum sl_extra extra);
+
+/*
+ * End classification with sluice's own verdict: `app` (an nDPI id) found by a
+ * dissector in the payload.  Sets SL_FF_BY_DISSECTOR and frees the state; a
+ * BitTorrent verdict's endpoints go into the BitTorrent cache (btcache.h).
+ */
+void sl_classify_settle(struct sl_classifier *c, struct sl_flow *f, uint16_t app);
 
 /* End classification now (flow ending or gone quiet): take nDPI's guess, free the state. */
 void sl_classify_giveup(struct sl_classifier *c, struct sl_flow *f);

@@ -117,6 +117,12 @@ static const struct opt opts[] = {
      "After nDPI names a flow, keep giving it packets while it says more may come (TLS "
      "certificates, DNS answers, HTTP responses): all (as ndpiReader), unnamed (only while the "
      "verdict names just a carrier: TLS, not TLS.BitTorrent nor BitTorrent) or none."},
+    {"ndpi.defer_to_dissectors", T_BOOL, F(ndpi_defer), "true", 0, 0,
+     "Once sluice's own dissectors have parsed a flow's P2P protocol (a DHT message, a confirmed "
+     "uTP connection, a BitTorrent, eDonkey or Gnutella handshake, a Gnutella datagram), nDPI "
+     "stops: the flow is labelled with that protocol, and a BitTorrent flow's endpoints go "
+     "into sluice's BitTorrent cache (256 KiB per worker), which names the swarm's later flows "
+     "as nDPI's own cache would.  false: nDPI classifies every flow on its own."},
     {"ndpi.max_flows", T_UINT, F(ndpi_max_flows), "65536", 16, 1u << 24,
      "Flows being classified at once; nDPI state is freed once a flow is classified."},
     {"ndpi.idle_giveup", T_DURATION, F(ndpi_idle_giveup), "15", 0, 86400,

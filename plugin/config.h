@@ -97,6 +97,7 @@ struct sluice_config {
     uint32_t ndpi_max_flows;       /* ndpi.max_flows: flows with nDPI state at one time */
     char ndpi_extra_dissection[8]; /* ndpi.extra_dissection: all, unnamed or none */
     uint32_t ndpi_idle_giveup;     /* ndpi.idle_giveup: seconds quiet before classification ends */
+    bool ndpi_defer;               /* ndpi.defer_to_dissectors */
     uint32_t p2p_max_flows;        /* p2p.max_flows: flows with dissector state at one time */
     uint32_t p2p_infer_window;     /* p2p.infer_window: seconds a host stays P2P-active */
     uint32_t p2p_overshare; /* p2p.overshare_torrents: torrents a host serves before the alert */

@@ -23,8 +23,8 @@
 /* Payloads probed per flow before giving up on it. */
 #define MAX_PROBES 8
 
-enum kind { K_BT = 1, K_HTTP_TRACKER, K_UDP, K_ED2K, K_GNUT };
-_Static_assert(K_GNUT < SL_DISSECT_KINDS, "a free list per kind");
+enum kind { K_BT = 1, K_HTTP_TRACKER, K_UDP, K_ED2K, K_GNUT, K_GNUT_UDP };
+_Static_assert(K_GNUT_UDP < SL_DISSECT_KINDS, "a free list per kind");
 
 /* BitTorrent clients run DHT and uTP (and UDP tracker requests) on one UDP port. */
 struct udp_p2p {
@@ -47,6 +47,7 @@ struct sl_dissect_item {
         struct udp_p2p udp;
         struct sl_ed2k_flow ed2k;
         struct sl_gnut_flow gnut;
+        struct sl_gnut_udp gnut_udp;
     } u;
 };
 
@@ -62,6 +63,8 @@ static size_t size_of(enum kind k)
         return head + sizeof(struct sl_ed2k_flow);
     case K_GNUT:
         return head + sizeof(struct sl_gnut_flow);
+    case K_GNUT_UDP:
+        return head + sizeof(struct sl_gnut_udp);
     default:
         return head + sizeof(struct udp_p2p);
     }
@@ -167,6 +170,11 @@ const struct sl_gnut_flow *sl_dissect_gnut(const struct sl_flow *f)
     return f->dis && f->dis->kind == K_GNUT ? &f->dis->u.gnut : NULL;
 }
 
+const struct sl_gnut_udp *sl_dissect_gnut_udp(const struct sl_flow *f)
+{
+    return f->dis && f->dis->kind == K_GNUT_UDP ? &f->dis->u.gnut_udp : NULL;
+}
+
 uint16_t sl_dissect_protocol(const struct sl_flow *f)
 {
     if (!f->dis)
@@ -175,6 +183,7 @@ uint16_t sl_dissect_protocol(const struct sl_flow *f)
     case K_ED2K:
         return NDPI_PROTOCOL_EDONKEY;
     case K_GNUT:
+    case K_GNUT_UDP:
         return NDPI_PROTOCOL_GNUTELLA;
     default:
         return NDPI_PROTOCOL_BITTORRENT;
@@ -206,7 +215,16 @@ const char *sl_dissect_evidence(const struct sl_flow *f)
     const struct sl_gnut_flow *g = sl_dissect_gnut(f);
     if (g && (g->side[0].seen || g->side[1].seen))
         return "handshake";
+    const struct sl_gnut_udp *gu = sl_dissect_gnut_udp(f);
+    if (gu && (gu->messages[0] || gu->messages[1]))
+        return "message";
     return NULL;
+}
+
+bool sl_dissect_is_session(const struct sl_flow *f)
+{
+    const char *ev = sl_dissect_evidence(f);
+    return ev && strcmp(ev, "tracker") && strcmp(ev, "lsd") && strcmp(ev, "magnet");
 }
 
 /* Which dissector, if any, wants a flow whose early payload this is. */
@@ -223,6 +241,9 @@ static enum kind probe(const struct sl_packet *pkt)
     }
     if (pkt->l4proto != 17)
         return 0;
+    /* Before uTP: a message's first byte is its GUID's, and one in fifty passes for uTP's. */
+    if (sl_gnut_udp_probe(pkt->payload, pkt->payload_caplen, pkt->payload_len))
+        return K_GNUT_UDP;
     return sl_dht_probe(pkt->payload, pkt->payload_caplen) ||
                    sl_utp_probe(pkt->payload, pkt->payload_caplen) ||
                    sl_tracker_udp_probe(pkt->payload, pkt->payload_caplen)
@@ -262,6 +283,9 @@ bool sl_dissect_packet(struct sl_dissect_pool *p, struct sl_flow *f, const struc
         sl_ed2k_feed(&it->u.ed2k, dir, pkt->payload, pkt->payload_caplen);
         return !had && it->u.ed2k.side[dir].hello;
     }
+    case K_GNUT_UDP:
+        sl_gnut_udp_feed(&it->u.gnut_udp, dir, pkt->payload, pkt->payload_caplen, pkt->payload_len);
+        break;
     case K_GNUT: {
         bool had = it->u.gnut.side[dir].seen;
         sl_gnut_feed(&it->u.gnut, dir, pkt->payload, pkt->payload_caplen);

@@ -19,8 +19,9 @@ struct sl_utp_flow;
 struct sl_tracker;
 struct sl_ed2k_flow;
 struct sl_gnut_flow;
+struct sl_gnut_udp;
 
-#define SL_DISSECT_KINDS 6
+#define SL_DISSECT_KINDS 7
 
 struct sl_dissect_pool {
     struct sl_dissect_item *free_items[SL_DISSECT_KINDS]; /* one free list per kind (size) */
@@ -52,16 +53,21 @@ const struct sl_utp_flow *sl_dissect_utp(const struct sl_flow *f);
 const struct sl_tracker *sl_dissect_tracker(const struct sl_flow *f);
 const struct sl_ed2k_flow *sl_dissect_ed2k(const struct sl_flow *f);
 const struct sl_gnut_flow *sl_dissect_gnut(const struct sl_flow *f);
+const struct sl_gnut_udp *sl_dissect_gnut_udp(const struct sl_flow *f);
 
 /* The nDPI protocol id of what sluice's own dissector found (BitTorrent, eDonkey, Gnutella). */
 uint16_t sl_dissect_protocol(const struct sl_flow *f);
 
 /*
- * sluice's own evidence that the flow is BitTorrent: "handshake" (peer wire,
- * over TCP or uTP), "utp" (a confirmed uTP connection), "dht" (KRPC
- * messages), or NULL.
+ * sluice's own evidence of the flow's P2P protocol: "handshake" (BitTorrent
+ * peer wire over TCP or uTP, or Gnutella's), "utp" (a confirmed uTP
+ * connection), "dht" (KRPC messages), "hello" (eDonkey), "message" (Gnutella
+ * over UDP), "tracker", "lsd" or "magnet"; or NULL.
  */
 const char *sl_dissect_evidence(const struct sl_flow *f);
+
+/* True when that evidence is of a session with a peer (not a tracker, LSD or magnet link). */
+bool sl_dissect_is_session(const struct sl_flow *f);
 
 /* True when a BitTorrent peer-wire handshake was seen either way (TCP). */
 bool sl_dissect_bt_handshake(const struct sl_flow *f);

@@ -61,7 +61,7 @@ sluice_engine *sluice_engine_new(const sluice_config *cfg, uint64_t run_id, slui
         free(e);
         return NULL;
     }
-    e->cls = sl_classifier_new(cfg->ndpi_max_flows, err);
+    e->cls = sl_classifier_new(cfg->ndpi_max_flows, cfg->ndpi_defer, err);
     if (!e->cls) {
         sl_flow_table_free(e->flows);
         free(e);
@@ -583,6 +583,12 @@ static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_
         host_alerts(e, f, pkt);
     if (!news)
         return;
+    if (f->ndpi && e->cfg.ndpi_defer && sl_dissect_is_session(f)) {
+        /* What nDPI would go on to find is what the dissector just parsed: a flow's first
+         * DHT message costs nDPI its most expensive call (every UDP dissector tries it). */
+        sl_classify_settle(e->cls, f, sl_dissect_protocol(f));
+        classified(e, f, pkt);
+    }
     const struct sl_bt_flow *bt = sl_dissect_bt(f);
     if (bt)
         e->c.bt_handshakes++;
@@ -626,7 +632,9 @@ static void classify(struct sluice_engine *e, struct sl_flow *f, const struct sl
 /* nDPI is done with `f` (at `pkt`, or NULL when it went quiet): count, judge, alert. */
 static void classified(struct sluice_engine *e, struct sl_flow *f, const struct sl_packet *pkt)
 {
-    if (f->app_proto)
+    if (f->flags & SL_FF_BY_DISSECTOR)
+        e->c.ndpi_deferred++;
+    else if (f->app_proto)
         e->c.ndpi_classified++;
     else
         e->c.ndpi_unknown++;

@@ -37,6 +37,7 @@ struct sl_counters {
     uint64_t flows_created, flows_ended, flows_evicted, flows_timeout;
     uint64_t tcp_reused; /* a SYN on a closed flow's tuple started a new flow */
     uint64_t ndpi_classified, ndpi_unknown, ndpi_guessed, ndpi_state_full;
+    uint64_t ndpi_deferred;      /* flows labelled by sluice's dissectors, nDPI stopped */
     uint64_t ndpi_quiet_giveups; /* flows whose classification ended after ndpi.idle_giveup */
     uint64_t p2p_sessions, p2p_indicators, p2p_suppressed_teredo;
     uint64_t dissected_flows, bt_handshakes;

@@ -14,6 +14,7 @@
 
 #include <ndpi_api.h>
 
+#include "btcache.h"
 #include "bt-peerid.h"
 #include "bt-wire.h"
 #include "community_id.h"
@@ -352,6 +353,10 @@ static void ndpi_object(struct sluice_engine *e, const struct sl_flow *f)
     sl_jw_bool(w, "guessed", (f->flags & SL_FF_GUESSED) != 0);
     if (f->flags & SL_FF_NDPI_SKIPPED)
         sl_jw_bool(w, "skipped", true);
+    if (f->flags & SL_FF_BY_DISSECTOR) {
+        const char *by = sl_dissect_evidence(f);
+        sl_jw_str(w, "deferred_to_dissector", by ? by : "unknown");
+    }
     sl_jw_u64(w, "packets", f->ndpi_pkts);
     sl_jw_obj_close(w);
 }
@@ -587,6 +592,23 @@ static void gnut_object(struct sl_jw *w, const struct sl_gnut_flow *g)
     sl_jw_obj_close(w);
 }
 
+/* Gnutella over UDP: how many messages each side sent, and of what type the first was. */
+static void gnut_udp_object(struct sl_jw *w, const struct sl_gnut_udp *g)
+{
+    static const char *const side[2] = {"client", "server"};
+    sl_jw_obj_open(w, "gnutella");
+    sl_jw_str(w, "transport", "udp");
+    for (int i = 0; i < 2; i++) {
+        if (!g->messages[i])
+            continue;
+        sl_jw_obj_open(w, side[i]);
+        sl_jw_u64(w, "messages", g->messages[i]);
+        sl_jw_str(w, "first_message", sl_gnut_msg_name((enum sl_gnut_msg)g->first[i]));
+        sl_jw_obj_close(w);
+    }
+    sl_jw_obj_close(w);
+}
+
 static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
 {
     struct sl_jw *w = &e->jw;
@@ -596,6 +618,9 @@ static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
     const struct sl_gnut_flow *gn = sl_dissect_gnut(f);
     if (gn && (gn->side[0].seen || gn->side[1].seen))
         gnut_object(w, gn);
+    const struct sl_gnut_udp *gu = sl_dissect_gnut_udp(f);
+    if (gu && (gu->messages[0] || gu->messages[1]))
+        gnut_udp_object(w, gu);
     const struct sl_tracker *trk = sl_dissect_tracker(f);
     if (trk)
         tracker_object(w, trk);
@@ -1106,12 +1131,22 @@ void sl_event_stats(struct sluice_engine *e)
 
     sl_jw_obj_open(w, "ndpi");
     sl_jw_u64(w, "classified", c->ndpi_classified);
+    sl_jw_u64(w, "by_dissector", c->ndpi_deferred);
     sl_jw_u64(w, "unknown", c->ndpi_unknown);
     sl_jw_u64(w, "guessed", c->ndpi_guessed);
     sl_jw_u64(w, "quiet_giveups", c->ndpi_quiet_giveups);
     sl_jw_u64(w, "state_full", c->ndpi_state_full);
     sl_jw_u64(w, "states_in_use", sl_classify_states_in_use(e->cls));
     sl_jw_u64(w, "bytes_per_state", sl_classify_state_size());
+    const struct sl_btcache *btc = sl_classify_btcache(e->cls);
+    if (btc->slot) {
+        sl_jw_obj_open(w, "bittorrent_cache");
+        sl_jw_u64(w, "entries", SL_BTCACHE_ENTRIES);
+        sl_jw_u64(w, "inserted", btc->inserted);
+        sl_jw_u64(w, "evicted", btc->evicted);
+        sl_jw_u64(w, "hits", btc->hits);
+        sl_jw_obj_close(w);
+    }
     sl_jw_obj_close(w);
 
     sl_jw_obj_open(w, "p2p");

@@ -61,6 +61,8 @@ enum {
     SL_FF_SIDE_KNOWN = 1u << 21,       /* the two bits below are set (infer.c) */
     SL_FF_SIDE_INTERNAL = 1u << 22,    /* an end is on home_networks */
     SL_FF_SIDE_SERVER = 1u << 23,      /* ... and it is the server */
+    SL_FF_BY_DISSECTOR = 1u << 24,     /* labelled by sluice's dissector; nDPI stopped early */
+    SL_FF_BT_CACHE_LOOKED = 1u << 25,  /* the BitTorrent cache was looked up (btcache.h) */
 };
 
 struct sl_ndpi_slot;

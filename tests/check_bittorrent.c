@@ -629,6 +629,71 @@ START_TEST(edonkey_hello)
 }
 END_TEST
 
+START_TEST(gnutella_datagrams)
+{
+    /* A ping from the capture's gtk-gnutella: GUID, type 0, TTL 1, hops 0, 5 bytes of GGEP. */
+    static const uint8_t ping[] = {0xf5, 0x29, 0x31, 0x02, 0x6a, 0xbb, 0x26, 0x0f, 0xff, 0x89,
+                                   0x94, 0x9e, 0x2a, 0xa5, 0x17, 0x03, 0x00, 0x01, 0x00, 0x05,
+                                   0x00, 0x00, 0x00, 0xc3, 0x82, 0x51, 0x4b, 0x40};
+    uint8_t m[sizeof(ping)];
+    memcpy(m, ping, sizeof(m));
+    ck_assert_int_eq(sl_gnut_udp_probe(m, sizeof(m), sizeof(m)), SL_GNUT_PING);
+    struct {
+        uint8_t type;
+        enum sl_gnut_msg want;
+    } types[] = {{0x01, SL_GNUT_PONG},   {0x02, SL_GNUT_BYE},    {0x30, SL_GNUT_QRP},
+                 {0x31, SL_GNUT_VENDOR}, {0x32, SL_GNUT_VENDOR}, {0x40, SL_GNUT_PUSH},
+                 {0x44, SL_GNUT_MOJITO}, {0x80, SL_GNUT_QUERY},  {0x81, SL_GNUT_QUERY_HIT},
+                 {0x03, SL_GNUT_NONE},   {0x7f, SL_GNUT_NONE},   {0xff, SL_GNUT_NONE}};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        m[16] = types[i].type;
+        ck_assert_int_eq(sl_gnut_udp_probe(m, sizeof(m), sizeof(m)), types[i].want);
+    }
+    m[16] = 0x00;
+    /* The payload length must be the rest of the datagram, to the byte. */
+    ck_assert_int_eq(sl_gnut_udp_probe(m, sizeof(m) - 1, sizeof(m) - 1), SL_GNUT_NONE);
+    m[19] = 4;
+    ck_assert_int_eq(sl_gnut_udp_probe(m, sizeof(m), sizeof(m)), SL_GNUT_NONE);
+    m[19] = 5;
+    /* Cut by the snaplen: the header is enough, the wire length still has to agree. */
+    ck_assert_int_eq(sl_gnut_udp_probe(m, 23, sizeof(m)), SL_GNUT_PING);
+    ck_assert_int_eq(sl_gnut_udp_probe(m, 22, sizeof(m)), SL_GNUT_NONE);
+    m[17] = 200; /* TTL no servent forwards */
+    ck_assert_int_eq(sl_gnut_udp_probe(m, sizeof(m), sizeof(m)), SL_GNUT_NONE);
+    m[17] = 1;
+    m[18] = 17;
+    ck_assert_int_eq(sl_gnut_udp_probe(m, sizeof(m), sizeof(m)), SL_GNUT_NONE);
+    m[18] = 0;
+
+    /* The reliability layer: "GND", flags, sequence, part, count (count 0: an ACK of part). */
+    uint8_t gnd[] = {'G', 'N', 'D', 0x10, 0x3e, 0x8f, 1, 1, 0x54, 0x0b, 0x51, 0x4b};
+    ck_assert_int_eq(sl_gnut_udp_probe(gnd, sizeof(gnd), sizeof(gnd)), SL_GNUT_FRAMED);
+    gnd[6] = 2; /* part 2 of 1 */
+    ck_assert_int_eq(sl_gnut_udp_probe(gnd, sizeof(gnd), sizeof(gnd)), SL_GNUT_NONE);
+    gnd[7] = 0; /* the ACK of part 2 */
+    ck_assert_int_eq(sl_gnut_udp_probe(gnd, 8, 8), SL_GNUT_FRAMED);
+    gnd[6] = 0;
+    ck_assert_int_eq(sl_gnut_udp_probe(gnd, 8, 8), SL_GNUT_NONE);
+    ck_assert_int_eq(sl_gnut_udp_probe(gnd, 7, 7), SL_GNUT_NONE);
+    static const uint8_t gnu[] = {'G', 'N', 'U', 0x10, 0x3e, 0x8f, 1, 1};
+    ck_assert_int_eq(sl_gnut_udp_probe(gnu, sizeof(gnu), sizeof(gnu)), SL_GNUT_NONE);
+
+    struct sl_gnut_udp g;
+    memset(&g, 0, sizeof(g));
+    ck_assert(sl_gnut_udp_feed(&g, 0, ping, sizeof(ping), sizeof(ping)));
+    static const uint8_t krpc[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+    ck_assert(!sl_gnut_udp_feed(&g, 1, krpc, sizeof(krpc) - 1, sizeof(krpc) - 1));
+    ck_assert(sl_gnut_udp_feed(&g, 0, m, sizeof(m), sizeof(m)));
+    ck_assert_uint_eq(g.messages[0], 2);
+    ck_assert_uint_eq(g.messages[1], 0);
+    ck_assert_str_eq(sl_gnut_msg_name((enum sl_gnut_msg)g.first[0]), "ping");
+    ck_assert_str_eq(sl_gnut_msg_name(SL_GNUT_FRAMED), "framed");
+    /* Every cut of a message is read within its bytes (the sanitizer build checks). */
+    for (uint32_t cut = 0; cut <= sizeof(ping); cut++)
+        sl_gnut_udp_probe(ping, cut, sizeof(ping));
+}
+END_TEST
+
 START_TEST(gnutella_handshake)
 {
     static const char hs[] = "GNUTELLA CONNECT/0.6\r\nX-Ultrapeer: False\r\n"
@@ -687,6 +752,7 @@ Suite *suite_bittorrent(void)
     tcase_add_test(tc, tracker_udp_and_lsd);
     tcase_add_test(tc, edonkey_hello);
     tcase_add_test(tc, gnutella_handshake);
+    tcase_add_test(tc, gnutella_datagrams);
     suite_add_tcase(s, tc);
     return s;
 }

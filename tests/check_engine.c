@@ -364,6 +364,7 @@ START_TEST(p2p_verdict_ends_classification_unless_all)
      */
     snprintf(cfg.ndpi_extra_dissection, sizeof(cfg.ndpi_extra_dissection), "%s",
              _i ? "all" : "unnamed");
+    cfg.ndpi_defer = false; /* nDPI's own course, not cut short by the DHT dissector */
     start();
     static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
     static const char pong[] = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re";
@@ -375,6 +376,152 @@ START_TEST(p2p_verdict_ends_classification_unless_all)
     json_t *ndpi = json_object_get(nth_of_type("flow", 0), "ndpi");
     ck_assert_str_eq(json_string_value(json_object_get(ndpi, "protocol")), "BitTorrent");
     ck_assert_int_eq(json_integer_value(json_object_get(ndpi, "packets")), (_i ? 8 : 1));
+}
+END_TEST
+
+START_TEST(dissector_verdict_stops_ndpi_unless_told_not_to)
+{
+    /*
+     * ndpi.defer_to_dissectors: the DHT dissector parses the first query, and nDPI never sees
+     * the flow; false: nDPI classifies it as it would alone.  Either way it is one P2P session.
+     */
+    cfg.ndpi_defer = _i == 0;
+    start();
+    static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+    static const char pong[] = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re";
+    feed(T0, CLIENT, 40000, SERVER, 6881, 17, 0, ping, sizeof(ping) - 1);
+    feed(T0 + 0.1, SERVER, 6881, CLIENT, 40000, 17, 0, pong, sizeof(pong) - 1);
+    ck_assert_int_eq(ndpi_stat("by_dissector"), _i ? 0 : 1);
+    ck_assert_int_eq(ndpi_stat("states_in_use"), 0);
+    sluice_engine_flush(eng);
+    json_t *fl = nth_of_type("flow", 0);
+    json_t *ndpi = json_object_get(fl, "ndpi");
+    ck_assert_str_eq(json_string_value(json_object_get(ndpi, "protocol")), "BitTorrent");
+    ck_assert_int_eq(json_integer_value(json_object_get(ndpi, "packets")), _i ? 1 : 0);
+    if (_i)
+        ck_assert_ptr_null(json_object_get(ndpi, "deferred_to_dissector"));
+    else
+        ck_assert_str_eq(json_string_value(json_object_get(ndpi, "deferred_to_dissector")), "dht");
+    ck_assert_str_eq(str_at(fl, "app_proto"), "bittorrent");
+    ck_assert_uint_eq(count_sid(2290001), 1);
+    ck_assert_int_eq(ndpi_stat("classified"), _i ? 1 : 0);
+}
+END_TEST
+
+static json_t *stats_ndpi(void)
+{
+    sluice_engine_write_stats(eng);
+    json_t *st = json_object_get(nth_of_type("stats", count_type("stats") - 1), "stats");
+    return json_object_get(st, "ndpi");
+}
+
+START_TEST(bittorrent_cache_names_the_swarms_next_flow)
+{
+    /*
+     * A DHT exchange the dissector settles (nDPI never sees it), then datagrams nDPI cannot
+     * name: to the same peer's port 1 (as a client's uTP SYN to a peer that gave port 1), to
+     * it on a high port, and to a third host.  sluice's BitTorrent cache names the first at
+     * once and the second when nDPI gives up with nothing, a guess from the endpoints, as
+     * nDPI's own cache would have had nDPI seen the DHT flow; the third stays unnamed.  With
+     * the option off nDPI keeps its own cache and sluice's is not made.
+     */
+    cfg.ndpi_defer = _i == 0;
+    start();
+    static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+    static const char pong[] = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re";
+    const uint32_t third = IP(198, 51, 100, 7);
+    feed(T0, CLIENT, 40000, SERVER, 6881, 17, 0, ping, sizeof(ping) - 1);
+    feed(T0 + 0.1, SERVER, 6881, CLIENT, 40000, 17, 0, pong, sizeof(pong) - 1);
+    feed(T0 + 1, CLIENT, 40100, SERVER, 1, 17, 0, "\x01\x02\x03", 3);
+    feed(T0 + 1.1, CLIENT, 40200, SERVER, 40201, 17, 0, "\x01\x02\x03", 3);
+    feed(T0 + 1.2, CLIENT, 40300, third, 40301, 17, 0, "\x01\x02\x03", 3);
+    json_t *btc = json_object_get(stats_ndpi(), "bittorrent_cache");
+    if (_i) {
+        ck_assert_ptr_null(btc);
+        return;
+    }
+    ck_assert_int_eq(json_integer_value(json_object_get(btc, "entries")), 32768);
+    ck_assert_int_eq(json_integer_value(json_object_get(btc, "hits")), 1); /* port 1, at once */
+    sluice_engine_flush(eng);
+    btc = json_object_get(stats_ndpi(), "bittorrent_cache");
+    ck_assert_int_eq(json_integer_value(json_object_get(btc, "hits")), 2);
+    /* Only the DHT flow's four keys: the flows the cache named do not feed it. */
+    ck_assert_int_eq(json_integer_value(json_object_get(btc, "inserted")), 4);
+    ck_assert_int_eq(json_integer_value(json_object_get(btc, "evicted")), 0);
+    ck_assert_uint_eq(count_type("flow"), 4);
+    for (size_t k = 0; k < 4; k++) {
+        json_t *fl = nth_of_type("flow", k);
+        json_t *ndpi = json_object_get(fl, "ndpi");
+        const char *proto = json_string_value(json_object_get(ndpi, "protocol"));
+        const char *conf = json_string_value(json_object_get(ndpi, "confidence"));
+        bool guessed = json_is_true(json_object_get(ndpi, "guessed"));
+        switch (json_integer_value(json_object_get(fl, "src_port"))) {
+        case 40000: /* the DHT flow itself */
+            ck_assert_str_eq(conf, "dpi");
+            break;
+        case 40100:
+            ck_assert_str_eq(proto, "BitTorrent");
+            ck_assert_str_eq(conf, "dpi-cache");
+            ck_assert(!guessed);
+            ck_assert_int_eq(json_integer_value(json_object_get(ndpi, "packets")), 1);
+            break;
+        case 40200:
+            ck_assert_str_eq(proto, "BitTorrent");
+            ck_assert_str_eq(conf, "dpi-cache");
+            ck_assert(guessed);
+            break;
+        default:
+            ck_assert_str_eq(proto, "Unknown");
+        }
+    }
+    /* Named at once, from the cache nDPI would consult: a session; at give-up: an indicator. */
+    ck_assert_uint_eq(count_sid(2290001), 2);
+    ck_assert_uint_eq(count_sid(2291001), 1);
+}
+END_TEST
+
+/* A Gnutella message alone in a datagram: GUID, type, TTL, hops, payload length (LE). */
+static size_t gnutella_msg(uint8_t *out, uint8_t type, const char *body, size_t n)
+{
+    memset(out, 0x5d, 16);
+    out[16] = type;
+    out[17] = 1; /* TTL */
+    out[18] = 0; /* hops */
+    out[19] = (uint8_t)n;
+    out[20] = out[21] = out[22] = 0;
+    memcpy(out + 23, body, n);
+    return 23 + n;
+}
+
+START_TEST(gnutella_over_udp_is_a_session_nobody_else_names)
+{
+    /* nDPI 4.2 names no Gnutella datagram: a query out, a pong back (GUESS). */
+    start();
+    uint8_t q[64], pong[64];
+    static const char query[] = "\x00\x00linux iso"; /* minimum speed, search text, NUL */
+    static const char pong_body[] = "\x19\x49\x0a\x00\x00\x07"; /* port, address */
+    size_t nq = gnutella_msg(q, 0x80, query, sizeof(query));
+    size_t np = gnutella_msg(pong, 0x01, pong_body, sizeof(pong_body) - 1);
+    feed(T0, CLIENT, 28681, SERVER, 6346, 17, 0, q, nq);
+    feed(T0 + 0.2, SERVER, 6346, CLIENT, 28681, 17, 0, pong, np);
+    ck_assert_uint_eq(count_sid(2290003), 1);
+    json_t *p2p = json_object_get(nth_of_type("alert", 0), "p2p");
+    ck_assert_str_eq(json_string_value(json_object_get(p2p, "protocol")), "gnutella");
+    ck_assert_str_eq(json_string_value(json_object_get(p2p, "evidence")), "message");
+    sluice_engine_flush(eng);
+    json_t *fl = nth_of_type("flow", 0);
+    ck_assert_str_eq(str_at(fl, "app_proto"), "gnutella");
+    json_t *g = json_object_get(json_object_get(fl, "p2p"), "gnutella");
+    ck_assert_str_eq(json_string_value(json_object_get(g, "transport")), "udp");
+    json_t *cl = json_object_get(g, "client"), *sv = json_object_get(g, "server");
+    ck_assert_int_eq(json_integer_value(json_object_get(cl, "messages")), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(cl, "first_message")), "query");
+    ck_assert_str_eq(json_string_value(json_object_get(sv, "first_message")), "pong");
+    /* The same bytes with a payload length one short of the datagram: not Gnutella. */
+    q[19]--;
+    feed(T0 + 1, CLIENT, 28682, SERVER, 6347, 17, 0, q, nq);
+    sluice_engine_flush(eng);
+    ck_assert_uint_eq(count_sid(2290003), 1);
 }
 END_TEST
 
@@ -479,6 +626,9 @@ Suite *suite_engine(void)
     tcase_add_loop_test(tc, extra_dissection_only_while_the_verdict_is_unnamed, 0, 6);
     tcase_add_test(tc, quiet_giveup_is_at_most_a_second_late);
     tcase_add_loop_test(tc, p2p_verdict_ends_classification_unless_all, 0, 2);
+    tcase_add_loop_test(tc, dissector_verdict_stops_ndpi_unless_told_not_to, 0, 2);
+    tcase_add_loop_test(tc, bittorrent_cache_names_the_swarms_next_flow, 0, 2);
+    tcase_add_test(tc, gnutella_over_udp_is_a_session_nobody_else_names);
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;

@@ -1,9 +1,11 @@
 /*
  * check_flow.c - the flow table: symmetric keys, chains under collisions,
- * the cap, idle-list order and slot reuse.
+ * the cap, idle-list order and slot reuse; the BitTorrent endpoint cache
+ * (btcache.h), fixed in size and counting what it evicts.
  */
 #include <string.h>
 
+#include "btcache.h"
 #include "flow.h"
 #include "suites.h"
 
@@ -125,6 +127,58 @@ START_TEST(flow_struct_stays_small)
 }
 END_TEST
 
+static struct sl_flow bt_flow(uint32_t client, uint16_t cport, uint32_t server, uint16_t sport)
+{
+    struct sl_packet p = mkpkt(client, cport, server, sport, 17);
+    struct sl_flow f;
+    memset(&f, 0, sizeof(f));
+    bool a_to_b;
+    sl_flow_key_from_packet(&p, &f.key, &a_to_b);
+    if (a_to_b)
+        f.flags |= SL_FF_CLIENT_IS_A;
+    return f;
+}
+
+START_TEST(bittorrent_cache_keys_and_evictions)
+{
+    struct sl_btcache c;
+    ck_assert(sl_btcache_init(&c));
+    struct sl_flow bt = bt_flow(0x0a000001, 40000, 0xcb007105, 6881);
+    sl_btcache_add(&c, &bt);
+    ck_assert_uint_eq(c.inserted, 4);
+    sl_btcache_add(&c, &bt); /* the same flow again: nothing new */
+    ck_assert_uint_eq(c.inserted, 4);
+    /* Each key on its own: the peer's endpoint, the client's, the pair, the client's next port. */
+    struct sl_flow same_peer = bt_flow(0x0a000009, 50000, 0xcb007105, 6881);
+    struct sl_flow same_client = bt_flow(0x0a000001, 40000, 0x08080808, 53);
+    struct sl_flow same_hosts = bt_flow(0x0a000001, 41000, 0xcb007105, 42000);
+    struct sl_flow next_socket = bt_flow(0x0a000001, 40001, 0x09090909, 9999);
+    struct sl_flow stranger = bt_flow(0x0a000002, 40000, 0xcb007106, 6881);
+    struct sl_flow two_on = bt_flow(0x0a000001, 40002, 0x09090909, 9999);
+    ck_assert(sl_btcache_match(&c, &same_peer));
+    ck_assert(sl_btcache_match(&c, &same_client));
+    ck_assert(sl_btcache_match(&c, &same_hosts));
+    ck_assert(sl_btcache_match(&c, &next_socket));
+    ck_assert(!sl_btcache_match(&c, &stranger));
+    ck_assert(!sl_btcache_match(&c, &two_on));
+    ck_assert_uint_eq(c.hits, 4);
+    /* Far more keys than slots: the table stays its size and counts every key it pushed out. */
+    for (uint32_t i = 0; i < 4 * SL_BTCACHE_ENTRIES; i++) {
+        struct sl_flow f =
+            bt_flow(0x0b000000 + i, (uint16_t)(1024 + i % 60000), 0x0c000000 + i, 6881);
+        sl_btcache_add(&c, &f);
+    }
+    ck_assert_uint_eq(c.inserted, 4 + 4 * 4 * (uint64_t)SL_BTCACHE_ENTRIES);
+    ck_assert_uint_gt(c.evicted, 3 * (uint64_t)SL_BTCACHE_ENTRIES);
+    ck_assert_uint_le(c.evicted, c.inserted - 1);
+    uint64_t held = 0;
+    for (uint32_t i = 0; i < SL_BTCACHE_ENTRIES; i++)
+        held += c.slot[i] != 0;
+    ck_assert_uint_eq(held, c.inserted - c.evicted);
+    sl_btcache_fini(&c);
+}
+END_TEST
+
 Suite *suite_flow(void)
 {
     Suite *s = suite_create("flow");
@@ -133,6 +187,7 @@ Suite *suite_flow(void)
     tcase_add_test(tc, insert_find_remove_with_collisions);
     tcase_add_test(tc, idle_lists_keep_lru_order);
     tcase_add_test(tc, flow_struct_stays_small);
+    tcase_add_test(tc, bittorrent_cache_keys_and_evictions);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,7 +18,9 @@ Trackers: each HTTP announce flow's last request (.bt-tracker.tsv: info_hash,
 peer_id, port, uploaded, downloaded, left, event, User-Agent) and each LSD
 announce (.bt-lsd.tsv: infohash, port) is what sluice reports for that flow.
 eDonkey: every hello's user hash and nickname (.edonkey.tsv); Gnutella: every
-handshake's first line and User-Agent (.gnutella.tsv).
+handshake's first line and User-Agent (.gnutella.tsv), and every UDP flow a
+newer nDPI (.ndpi-newer.txt, 4.11) names Gnutella is alerted as a Gnutella
+session from its messages (nDPI 4.2, which sluice links, names none).
 
 Piece bytes each way are compared with the capture's .bt-messages.tsv label
 (tshark's piece lengths less the 9-byte header) on every TCP flow Wireshark
@@ -262,12 +264,47 @@ def check_gnutella(real, name, events):
             if not r["first_line"].startswith("GNUTELLA"):
                 continue  # Gnutella's HTTP file transfers: not followed yet
             want = (r["first_line"], r["user_agent"] or r["server"] or None)
-            got = [(s["first_line"], s.get("user_agent")) for s in ours.get((r["src"], int(r["sport"])), [])]
+            got = [(s["first_line"], s.get("user_agent")) for s in ours.get((r["src"], int(r["sport"])), [])
+                   if "first_line" in s]
             if want in got:
                 ok += 1
             else:
                 bad.append("Gnutella from %s:%s: sluice %s, tshark %s" % (r["src"], r["sport"], got, want))
     return ok, bad
+
+
+def ndpi_newer_udp(real, name, proto):
+    """The unordered endpoint pairs of UDP flows nDPI 4.11 names `proto` (.ndpi-newer.txt)."""
+    path = os.path.join(real, "labels", name + ".ndpi-newer.txt")
+    pairs = set()
+    if not os.path.exists(path):
+        return pairs
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 6 or parts[1] != "UDP" or parts[3] not in ("<->", "->"):
+                continue
+            if "/%s]" % proto not in line.split("[proto: ", 1)[-1].split("]", 1)[0] + "]":
+                continue
+            pairs.add(frozenset((parts[2], parts[4])))
+    return pairs
+
+
+def endpoint(ip, port):
+    return "[%s]:%d" % (ip, port) if ":" in ip else "%s:%d" % (ip, port)
+
+
+def check_gnutella_udp(real, name, events):
+    """Every UDP flow nDPI 4.11 names Gnutella: a Gnutella session alert from its messages."""
+    want = ndpi_newer_udp(real, name, "Gnutella")
+    if not want:
+        return 0, []
+    ours = {frozenset((endpoint(a["src_ip"], a["src_port"]), endpoint(a["dest_ip"], a["dest_port"])))
+            for a in events if a["event_type"] == "alert" and a["proto"] == "UDP"
+            and a["p2p"]["protocol"] == "gnutella" and a["p2p"]["detection"] == "session"
+            and a["p2p"].get("evidence") == "message"}
+    missed = sorted(" <-> ".join(sorted(p)) for p in want - ours)
+    return len(want) - len(missed), ["Gnutella over UDP, %s: no session alert" % m for m in missed]
 
 
 def main(argv):
@@ -280,7 +317,7 @@ def main(argv):
         print("SKIP: python3-jsonschema not installed", file=sys.stderr)
         return 77
     suffixes = (".bt-handshakes.tsv", ".bt-dht.jsonl", ".bt-utp.tsv", ".bt-tracker.tsv", ".bt-lsd.tsv",
-                ".edonkey.tsv", ".gnutella.tsv")
+                ".edonkey.tsv", ".gnutella.tsv", ".ndpi-newer.txt")
     names = sorted({f[:-len(suf)] for f in os.listdir(os.path.join(real, "labels"))
                     for suf in suffixes if f.endswith(suf)})
     failed = total = 0
@@ -305,7 +342,8 @@ def main(argv):
                 if "peer_id_hex" in s:
                     ih = bt["info_hash"] if side == "client" else bt.get("info_hash_server", bt["info_hash"])
                     seen.add((ip, port, ih, s["peer_id_hex"]))
-        for check in (check_dht, check_utp, check_tracker, check_edonkey, check_gnutella):
+        for check in (check_dht, check_utp, check_tracker, check_edonkey, check_gnutella,
+                      check_gnutella_udp):
             n_ok, n_bad = check(real, name, events)
             total += n_ok + len(n_bad)
             failed += len(n_bad)
