@@ -137,37 +137,30 @@ static inline bool plain8(const uint8_t *s)
     return !(bad & highs);
 }
 
-/* Length of the prefix of s that is plain, in whole words; the last, short word padded. */
-static size_t plain_prefix(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i + 8 <= n && plain8(s + i))
-        i += 8;
-    if (i + 8 > n && i < n) {
-        uint8_t tail[8];
-        memset(tail, ' ', sizeof(tail)); /* plain padding: only the real bytes decide */
-        memcpy(tail, s + i, n - i);
-        if (plain8(tail))
-            i = n;
-    }
-    return i;
-}
-
 static void escaped(struct sl_jw *w, const uint8_t *s, size_t n)
 {
-    size_t i = plain_prefix(s, n);
-    if (i == n) { /* almost every value: one copy */
-        if (!reserve(w, n + 2))
-            return;
-        char *d = w->buf + w->len;
-        d[0] = '"';
-        memcpy(d + 1, s, n);
-        d[n + 1] = '"';
+    if (!reserve(w, n + 2))
+        return;
+    /*
+     * Almost every value is plain: copied as it is checked, eight bytes a
+     * step and the tail byte by byte, with no call (an event's values are
+     * mostly a few bytes long, where memcpy's and a padded tail's set-up
+     * cost more than the copy).
+     */
+    char *d = w->buf + w->len + 1;
+    d[-1] = '"';
+    size_t i = 0;
+    for (; i + 8 <= n && plain8(s + i); i += 8)
+        memcpy(d + i, s + i, 8);
+    for (; i < n && plain(s[i]); i++)
+        d[i] = (char)s[i];
+    if (i == n) {
+        d[n] = '"';
         w->len += n + 2;
         return;
     }
-    putc1(w, '"');
-    size_t run = 0; /* start of a run of bytes copied as they are */
+    w->len += 1 + i; /* the quote and the plain prefix stand */
+    size_t run = i;  /* start of a run of bytes copied as they are */
     while (i < n) {
         if (i + 8 <= n && plain8(s + i)) {
             i += 8;
@@ -317,15 +310,33 @@ void sl_jw_strn(struct sl_jw *w, const char *key, const uint8_t *s, size_t n)
     escaped(w, s, n);
 }
 
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* Two digits a division, written from the end straight into the buffer. */
 static void put_u64(struct sl_jw *w, uint64_t v)
 {
-    char tmp[24];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(w, tmp + i, sizeof(tmp) - i);
+    unsigned n = 1;
+    for (uint64_t x = v; x >= 10; x /= 10)
+        n++;
+    if (!reserve(w, n))
+        return;
+    char *d = w->buf + w->len + n;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        d -= 2;
+        memcpy(d, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        d -= 2;
+        memcpy(d, digit_pairs + 2 * v, 2);
+    } else {
+        *--d = (char)('0' + v);
+    }
+    w->len += n;
 }
 
 void sl_jw_u64(struct sl_jw *w, const char *key, uint64_t v)

@@ -4,6 +4,7 @@
  * jpick, which reads the summary's fields back out of such lines.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,58 @@ START_TEST(every_byte_at_every_offset)
 }
 END_TEST
 
+START_TEST(numbers_as_printf_writes_them)
+{
+    /* Both sides of every power of ten, then pseudo-random values of every magnitude. */
+    uint64_t vals[200];
+    size_t nv = 0;
+    uint64_t p = 1;
+    for (int k = 0; k < 20; k++, p *= 10) {
+        vals[nv++] = p;
+        vals[nv++] = p - 1;
+        vals[nv++] = p + 1;
+    }
+    vals[nv++] = UINT64_MAX;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    while (nv < sizeof(vals) / sizeof(vals[0])) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        vals[nv++] = x >> (x % 64);
+    }
+    for (size_t i = 0; i < nv; i++) {
+        sl_jw_reset(&w);
+        sl_jw_arr_open(&w, NULL);
+        sl_jw_u64(&w, NULL, vals[i]);
+        sl_jw_i64(&w, NULL, -(int64_t)(vals[i] >> 1));
+        sl_jw_arr_close(&w);
+        char want[64];
+        snprintf(want, sizeof(want), "[%llu,%lld]", (unsigned long long)vals[i],
+                 -(long long)(vals[i] >> 1));
+        ck_assert_str_eq(text(), want);
+    }
+}
+END_TEST
+
+START_TEST(plain_strings_of_every_length)
+{
+    /* The copy is eight bytes a step and then byte by byte: every tail length, exactly. */
+    char in[41], want[64];
+    for (size_t n = 0; n < sizeof(in); n++) {
+        for (size_t i = 0; i < n; i++)
+            in[i] = (char)('!' + (i * 7 + n) % 90 + (((i * 7 + n) % 90) >= 1)); /* no '"' */
+        in[n] = '\0';
+        for (size_t i = 0; i < n; i++)
+            if (in[i] == '\\')
+                in[i] = 'x';
+        sl_jw_reset(&w);
+        sl_jw_arr_open(&w, NULL);
+        sl_jw_str(&w, NULL, in);
+        sl_jw_arr_close(&w);
+        snprintf(want, sizeof(want), "[\"%s\"]", in);
+        ck_assert_str_eq(text(), want);
+    }
+}
+END_TEST
+
 START_TEST(random_bytes_always_valid_json)
 {
     uint64_t s = 0x9e3779b97f4a7c15ull;
@@ -304,6 +357,8 @@ Suite *suite_jw(void)
     tcase_add_test(tc, unbalanced_is_refused);
     tcase_add_loop_test(tc, hostile_strings, 0, (int)(sizeof(escapes) / sizeof(escapes[0])));
     tcase_add_test(tc, random_bytes_always_valid_json);
+    tcase_add_test(tc, numbers_as_printf_writes_them);
+    tcase_add_test(tc, plain_strings_of_every_length);
     tcase_add_test(tc, every_byte_at_every_offset);
     tcase_add_test(tc, jpick_nested_and_top_level);
     tcase_add_test(tc, jpick_refuses_malformed);
