@@ -65,10 +65,13 @@ struct redis_sink {
     char spool_dir[2200];
     uint32_t drain_s;
     bool quiet;
+    bool wait_for_room; /* a replay: write() waits while the ring is full, never drops */
 
     /* shared with write(), under mu */
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_cond_t room;      /* the thread took events off the ring (wait_for_room) */
+    unsigned writers_waiting; /* writers waiting on `room` */
     char *ring;
     uint64_t cap, wpos, rpos;
     bool waiting, stopping;
@@ -331,6 +334,8 @@ static void release_queue(struct redis_sink *s, uint64_t end, unsigned delivered
     if (end != s->peek_start)
         s->rpos = end;
     s->delivered += delivered;
+    if (s->writers_waiting)
+        pthread_cond_broadcast(&s->room);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -496,6 +501,23 @@ static int redis_write(void *ctx, unsigned type, const char *line, size_t len)
         s->wpos = s->rpos = 0;
     uint64_t at = s->wpos % s->cap, room = s->cap - at;
     uint64_t total = need + (room < need ? room : 0);
+    /*
+     * A replay loses nothing by waiting (its packets are in a file), so it waits for the
+     * thread to make room: spooling, when Redis is away, takes any amount.  Only an event
+     * larger than the whole ring is refused.  Live capture never waits.
+     */
+    while (s->wait_for_room && !s->stopping && len < UINT32_MAX && total <= s->cap &&
+           s->wpos - s->rpos + total > s->cap) {
+        pthread_cond_signal(&s->cv);
+        s->writers_waiting++;
+        pthread_cond_wait(&s->room, &s->mu);
+        s->writers_waiting--;
+        if (s->wpos == s->rpos)
+            s->wpos = s->rpos = 0;
+        at = s->wpos % s->cap;
+        room = s->cap - at;
+        total = need + (room < need ? room : 0);
+    }
     if (len >= UINT32_MAX || s->wpos - s->rpos + total > s->cap) {
         s->dropped++;
         s->dropped_queue++;
@@ -551,6 +573,7 @@ static void free_sink(struct redis_sink *s)
 {
     sl_spool_close(s->spool);
     pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->room);
     pthread_mutex_destroy(&s->mu);
     free(s->items);
     free(s->iov);
@@ -567,6 +590,7 @@ static void redis_close(void *ctx)
     s->stopping = true;
     s->deadline_ms = now_ms() + (int64_t)s->drain_s * 1000;
     pthread_cond_signal(&s->cv);
+    pthread_cond_broadcast(&s->room); /* a writer still waiting gives up: refused, counted */
     pthread_mutex_unlock(&s->mu);
     if (s->started)
         pthread_join(s->thread, NULL);
@@ -580,7 +604,8 @@ static void redis_close(void *ctx)
     free_sink(s);
 }
 
-void *sl_sink_redis_open(const struct sluice_config *cfg, bool quiet, sluice_error *err)
+void *sl_sink_redis_open(const struct sluice_config *cfg, bool quiet, bool wait_for_room,
+                         sluice_error *err)
 {
     int mode = sl_config_redis_mode(cfg->redis_mode);
     if (mode < 0) {
@@ -617,6 +642,7 @@ void *sl_sink_redis_open(const struct sluice_config *cfg, bool quiet, sluice_err
     s->batch = cfg->redis_batch ? cfg->redis_batch : 1;
     s->drain_s = cfg->redis_drain_timeout;
     s->quiet = quiet;
+    s->wait_for_room = wait_for_room;
     s->backoff_ms = BACKOFF_MIN_MS;
     if (cfg->redis_spool_dir[0] == '/')
         snprintf(s->spool_dir, sizeof(s->spool_dir), "%s", cfg->redis_spool_dir);
@@ -628,6 +654,7 @@ void *sl_sink_redis_open(const struct sluice_config *cfg, bool quiet, sluice_err
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->cv, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_cond_init(&s->room, NULL);
     pthread_mutex_init(&s->mu, NULL);
     s->cap = cfg->redis_queue_size & ~(uint64_t)7;
     s->ring = malloc(s->cap);

@@ -195,8 +195,9 @@ bool sl_classify_packet(struct sl_classifier *c, struct sl_flow *f, const struct
     f->ndpi_pkts++;
     if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN || p.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
         take_verdict(f, p);
-        if ((f->app_proto == NDPI_PROTOCOL_BITTORRENT ||
-             f->master_proto == NDPI_PROTOCOL_BITTORRENT) &&
+        /* As nDPI fills its own: from its BitTorrent dissector's payload verdicts, not from a
+         * TLS or HTTP flow it named BitTorrent by hostname. */
+        if (f->app_proto == NDPI_PROTOCOL_BITTORRENT && !f->master_proto &&
             f->confidence == NDPI_CONFIDENCE_DPI)
             sl_btcache_add(&c->bt, f);
         /* TLS, DNS, HTTP...: the hostname or SNI that names the application may still come. */

@@ -337,14 +337,15 @@ static struct sl_sink_shared *share(const sluice_sink_ops *ops, void *ctx, unsig
 
 /* The EVE file (with its rotation), Redis, standard output, and the summary.  0, or -1 with the
  * error printed. */
-static int open_outputs(const struct sluice_config *cfg, unsigned n, bool quiet,
+static int open_outputs(const struct sluice_config *cfg, unsigned n, bool quiet, bool replay,
                         struct outputs *out)
 {
     memset(out, 0, sizeof(*out));
     sluice_error err;
     memset(&err, 0, sizeof(err));
     if (cfg->redis_enabled) {
-        void *ctx = sl_sink_redis_open(cfg, quiet, &err);
+        /* A replay waits for Redis's queue to have room: its packets wait in the file. */
+        void *ctx = sl_sink_redis_open(cfg, quiet, replay, &err);
         if (!ctx) {
             print_error(&err);
             return -1;
@@ -542,7 +543,7 @@ int main(int argc, char **argv)
         goto out;
     }
     struct outputs outs;
-    if (open_outputs(&cfg, nworkers, o.quiet, &outs) != 0) {
+    if (open_outputs(&cfg, nworkers, o.quiet, live == NULL, &outs) != 0) {
         release_outputs(&outs, 0, nworkers);
         goto out;
     }
