@@ -615,6 +615,14 @@ static void dissect(struct sluice_engine *e, struct sl_flow *f, const struct sl_
  */
 static bool ndpi_can_use(const struct sl_flow *f, const struct sl_packet *pkt)
 {
+    /*
+     * A SYN sent again before any answer: nDPI 4.2 wipes an unnamed flow's state at each one
+     * and sets it up again, and learns nothing the first SYN did not tell it.
+     */
+    if (pkt->l4proto == 6 && !pkt->payload_len &&
+        (pkt->tcp_flags & (SL_TH_SYN | SL_TH_ACK | SL_TH_FIN | SL_TH_RST)) == SL_TH_SYN &&
+        f->ndpi_pkts && !f->tcp_flags[1])
+        return false;
     if (pkt->l4proto != 6 || pkt->payload_len ||
         (pkt->tcp_flags & (SL_TH_SYN | SL_TH_FIN | SL_TH_RST)))
         return true;

@@ -379,6 +379,35 @@ START_TEST(p2p_verdict_ends_classification_unless_all)
 }
 END_TEST
 
+START_TEST(syn_retries_do_not_reach_ndpi)
+{
+    /*
+     * An unanswered connection, its SYN sent three times: nDPI sees the first, not the
+     * retries (its verdict is the same: it wiped its state at each); a connection whose
+     * second SYN is answered gives nDPI its SYN, the SYN-ACK and the ACK.
+     */
+    start();
+    for (int k = 0; k < 3; k++)
+        feed(T0 + k, CLIENT, 40000, SERVER, 6881, 6, 0x02, NULL, 0);
+    feed(T0 + 10, CLIENT, 40001, SERVER, 6881, 6, 0x02, NULL, 0);
+    feed(T0 + 11, CLIENT, 40001, SERVER, 6881, 6, 0x02, NULL, 0);
+    feed(T0 + 11.1, SERVER, 6881, CLIENT, 40001, 6, 0x12, NULL, 0);
+    feed(T0 + 11.2, CLIENT, 40001, SERVER, 6881, 6, 0x10, NULL, 0);
+    sluice_engine_flush(eng);
+    ck_assert_uint_eq(count_type("flow"), 2);
+    for (size_t k = 0; k < 2; k++) {
+        json_t *fl = nth_of_type("flow", k);
+        json_t *ndpi = json_object_get(fl, "ndpi");
+        bool retried = json_integer_value(json_object_get(fl, "src_port")) == 40000;
+        /* The retried flow: its first SYN only.  The answered one: SYN, SYN-ACK, ACK. */
+        ck_assert_int_eq(json_integer_value(json_object_get(ndpi, "packets")), retried ? 1 : 3);
+        /* What nDPI makes of either with the retries too: nothing, and no port guess. */
+        ck_assert_str_eq(json_string_value(json_object_get(ndpi, "protocol")), "Unknown");
+        ck_assert(json_is_false(json_object_get(ndpi, "guessed")));
+    }
+}
+END_TEST
+
 START_TEST(dissector_verdict_stops_ndpi_unless_told_not_to)
 {
     /*
@@ -626,6 +655,7 @@ Suite *suite_engine(void)
     tcase_add_loop_test(tc, extra_dissection_only_while_the_verdict_is_unnamed, 0, 6);
     tcase_add_test(tc, quiet_giveup_is_at_most_a_second_late);
     tcase_add_loop_test(tc, p2p_verdict_ends_classification_unless_all, 0, 2);
+    tcase_add_test(tc, syn_retries_do_not_reach_ndpi);
     tcase_add_loop_test(tc, dissector_verdict_stops_ndpi_unless_told_not_to, 0, 2);
     tcase_add_loop_test(tc, bittorrent_cache_names_the_swarms_next_flow, 0, 2);
     tcase_add_test(tc, gnutella_over_udp_is_a_session_nobody_else_names);
