@@ -225,41 +225,32 @@ static void escaped(struct sl_jw *w, const uint8_t *s, size_t n)
 }
 
 /*
- * Comma and key before a member.  Keys are the program's own names, never
- * bytes off the wire (jw.h): copied as they are.  Checking each byte of
- * every key was a twentieth of a replay; the sanitizer and fuzz builds
- * (SL_CHECKS) still do, and stop at a key that would need escaping.
+ * Comma and key before a member, when the inline path in jw.h (sl_jw__member)
+ * finds no room or no key.  Keys are the program's own names, never bytes off
+ * the wire (jw.h): copied as they are.  Checking each byte of every key was a
+ * twentieth of a replay; the sanitizer and fuzz builds (SL_CHECKS) still do,
+ * and stop at a key that would need escaping.
  */
-static void member(struct sl_jw *w, const char *key)
+void sl_jw__key_slow(struct sl_jw *w, const char *key, size_t n, size_t comma)
 {
-    size_t comma = !w->first[w->depth];
-    w->first[w->depth] = false;
     if (!key) {
         if (comma)
             putc1(w, ',');
         return;
     }
-    size_t n = strlen(key);
-#ifdef SL_CHECKS
+    if (reserve(w, comma + n + 3))
+        sl_jw__put_key(w, key, n, comma);
+}
+
+void sl_jw__check_key(const char *key, size_t n)
+{
     for (size_t i = 0; i < n; i++)
         if (!plain((uint8_t)key[i]))
             abort();
-#endif
-    if (!reserve(w, comma + n + 3))
-        return;
-    char *d = w->buf + w->len;
-    d[0] = ',';
-    d += comma;
-    d[0] = '"';
-    memcpy(d + 1, key, n);
-    d[n + 1] = '"';
-    d[n + 2] = ':';
-    w->len += comma + n + 3;
 }
 
-static void open_(struct sl_jw *w, const char *key, char ch)
+void sl_jw__open(struct sl_jw *w, char ch)
 {
-    member(w, key);
     if (w->depth >= SL_JW_MAX_DEPTH) {
         w->oom = true; /* a programming error: fail the event, never write bad JSON */
         return;
@@ -278,19 +269,9 @@ static void close_(struct sl_jw *w, char ch)
     putc1(w, ch);
 }
 
-void sl_jw_obj_open(struct sl_jw *w, const char *key)
-{
-    open_(w, key, '{');
-}
-
 void sl_jw_obj_close(struct sl_jw *w)
 {
     close_(w, '}');
-}
-
-void sl_jw_arr_open(struct sl_jw *w, const char *key)
-{
-    open_(w, key, '[');
 }
 
 void sl_jw_arr_close(struct sl_jw *w)
@@ -298,15 +279,8 @@ void sl_jw_arr_close(struct sl_jw *w)
     close_(w, ']');
 }
 
-void sl_jw_str(struct sl_jw *w, const char *key, const char *s)
+void sl_jw__str(struct sl_jw *w, const uint8_t *s, size_t n)
 {
-    member(w, key);
-    escaped(w, (const uint8_t *)s, strlen(s));
-}
-
-void sl_jw_strn(struct sl_jw *w, const char *key, const uint8_t *s, size_t n)
-{
-    member(w, key);
     escaped(w, s, n);
 }
 
@@ -339,15 +313,13 @@ static void put_u64(struct sl_jw *w, uint64_t v)
     w->len += n;
 }
 
-void sl_jw_u64(struct sl_jw *w, const char *key, uint64_t v)
+void sl_jw__u64(struct sl_jw *w, uint64_t v)
 {
-    member(w, key);
     put_u64(w, v);
 }
 
-void sl_jw_i64(struct sl_jw *w, const char *key, int64_t v)
+void sl_jw__i64(struct sl_jw *w, int64_t v)
 {
-    member(w, key);
     if (v < 0) {
         putc1(w, '-');
         put_u64(w, (uint64_t)0 - (uint64_t)v);
@@ -356,21 +328,18 @@ void sl_jw_i64(struct sl_jw *w, const char *key, int64_t v)
     }
 }
 
-void sl_jw_bool(struct sl_jw *w, const char *key, bool v)
+void sl_jw__bool(struct sl_jw *w, bool v)
 {
-    member(w, key);
     put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
-void sl_jw_null(struct sl_jw *w, const char *key)
+void sl_jw__null(struct sl_jw *w)
 {
-    member(w, key);
     put(w, "null", 4);
 }
 
-void sl_jw_hex(struct sl_jw *w, const char *key, const uint8_t *s, size_t n)
+void sl_jw__hex(struct sl_jw *w, const uint8_t *s, size_t n)
 {
-    member(w, key);
     if (!reserve(w, 2 * n + 2))
         return;
     w->buf[w->len++] = '"';
@@ -382,9 +351,8 @@ void sl_jw_hex(struct sl_jw *w, const char *key, const uint8_t *s, size_t n)
     w->buf[w->len] = '\0';
 }
 
-void sl_jw_fixed(struct sl_jw *w, const char *key, int64_t v, unsigned decimals)
+void sl_jw__fixed(struct sl_jw *w, int64_t v, unsigned decimals)
 {
-    member(w, key);
     if (decimals > 9)
         decimals = 9;
     uint64_t div = 1;

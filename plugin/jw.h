@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SL_JW_MAX_DEPTH 16
 
@@ -32,24 +33,111 @@ void sl_jw_free(struct sl_jw *w);
 /* Forget the content, keep the buffer. */
 void sl_jw_reset(struct sl_jw *w);
 
+/*
+ * The calls below are inline so that a literal key's length is known where it
+ * is written (a member was a strlen and a memcpy call each, a sixth of an
+ * event); the values are written by the sl_jw__ functions in jw.c.
+ */
+void sl_jw__key_slow(struct sl_jw *w, const char *key, size_t n, size_t comma);
+void sl_jw__check_key(const char *key, size_t n);
+void sl_jw__open(struct sl_jw *w, char ch);
+void sl_jw__str(struct sl_jw *w, const uint8_t *s, size_t n);
+void sl_jw__u64(struct sl_jw *w, uint64_t v);
+void sl_jw__i64(struct sl_jw *w, int64_t v);
+void sl_jw__bool(struct sl_jw *w, bool v);
+void sl_jw__null(struct sl_jw *w);
+void sl_jw__hex(struct sl_jw *w, const uint8_t *s, size_t n);
+void sl_jw__fixed(struct sl_jw *w, int64_t v, unsigned decimals);
+
+/* `,"key":` (the comma when `comma`) into room already there. */
+static inline void sl_jw__put_key(struct sl_jw *w, const char *key, size_t n, size_t comma)
+{
+    char *d = w->buf + w->len;
+    d[0] = ',';
+    d += comma;
+    d[0] = '"';
+    memcpy(d + 1, key, n);
+    d[n + 1] = '"';
+    d[n + 2] = ':';
+    w->len += comma + n + 3;
+}
+
+/* The comma before a member and its `"key":` (nothing but the comma when key is NULL). */
+static inline void sl_jw__member(struct sl_jw *w, const char *key)
+{
+    size_t comma = !w->first[w->depth];
+    w->first[w->depth] = false;
+    size_t n = key ? __builtin_strlen(key) : 0;
+#ifdef SL_CHECKS
+    if (key)
+        sl_jw__check_key(key, n);
+#endif
+    /* Room for the key, its quotes and colon, and the NUL sl_jw_text may add. */
+    if (!key || w->oom || w->len + comma + n + 4 > w->cap)
+        sl_jw__key_slow(w, key, n, comma);
+    else
+        sl_jw__put_key(w, key, n, comma);
+}
+
 /* Objects and arrays.  `key` is NULL inside arrays and at the top level. */
-void sl_jw_obj_open(struct sl_jw *w, const char *key);
+static inline void sl_jw_obj_open(struct sl_jw *w, const char *key)
+{
+    sl_jw__member(w, key);
+    sl_jw__open(w, '{');
+}
 void sl_jw_obj_close(struct sl_jw *w);
-void sl_jw_arr_open(struct sl_jw *w, const char *key);
+static inline void sl_jw_arr_open(struct sl_jw *w, const char *key)
+{
+    sl_jw__member(w, key);
+    sl_jw__open(w, '[');
+}
 void sl_jw_arr_close(struct sl_jw *w);
 
 /* Members (key NULL inside arrays). */
-void sl_jw_str(struct sl_jw *w, const char *key, const char *s); /* trusted NUL-terminated UTF-8 */
-void sl_jw_strn(struct sl_jw *w, const char *key, const uint8_t *s,
-                size_t n); /* any bytes, see below */
-void sl_jw_u64(struct sl_jw *w, const char *key, uint64_t v);
-void sl_jw_i64(struct sl_jw *w, const char *key, int64_t v);
-void sl_jw_bool(struct sl_jw *w, const char *key, bool v);
-void sl_jw_null(struct sl_jw *w, const char *key);
-void sl_jw_hex(struct sl_jw *w, const char *key, const uint8_t *s,
-               size_t n); /* lowercase hex string */
+static inline void sl_jw_str(struct sl_jw *w, const char *key, const char *s)
+{
+    /* Trusted NUL-terminated UTF-8 (escaped all the same). */
+    sl_jw__member(w, key);
+    sl_jw__str(w, (const uint8_t *)s, __builtin_strlen(s));
+}
+static inline void sl_jw_strn(struct sl_jw *w, const char *key, const uint8_t *s, size_t n)
+{
+    /* Any bytes: see below. */
+    sl_jw__member(w, key);
+    sl_jw__str(w, s, n);
+}
+static inline void sl_jw_u64(struct sl_jw *w, const char *key, uint64_t v)
+{
+    sl_jw__member(w, key);
+    sl_jw__u64(w, v);
+}
+static inline void sl_jw_i64(struct sl_jw *w, const char *key, int64_t v)
+{
+    sl_jw__member(w, key);
+    sl_jw__i64(w, v);
+}
+static inline void sl_jw_bool(struct sl_jw *w, const char *key, bool v)
+{
+    sl_jw__member(w, key);
+    sl_jw__bool(w, v);
+}
+static inline void sl_jw_null(struct sl_jw *w, const char *key)
+{
+    sl_jw__member(w, key);
+    sl_jw__null(w);
+}
+/* A lowercase hex string of n bytes. */
+static inline void sl_jw_hex(struct sl_jw *w, const char *key, const uint8_t *s, size_t n)
+{
+    sl_jw__member(w, key);
+    sl_jw__hex(w, s, n);
+}
 /* A fixed-point number: v / 10^decimals, e.g. (123456, 6) -> 0.123456. */
-void sl_jw_fixed(struct sl_jw *w, const char *key, int64_t v, unsigned decimals);
+static inline void sl_jw_fixed(struct sl_jw *w, const char *key, int64_t v, unsigned decimals)
+{
+    sl_jw__member(w, key);
+    sl_jw__fixed(w, v, decimals);
+}
 
 /*
  * sl_jw_strn: untrusted bytes.  Valid UTF-8 is copied with JSON escapes
