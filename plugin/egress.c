@@ -199,18 +199,28 @@ static struct sl_edest *dest_slot(const struct sluice_engine *e, struct sl_egres
 {
     if (eh->last_dest < eh->ndest && !memcmp(eh->dest[eh->last_dest].addr, addr, 16))
         return &eh->dest[eh->last_dest];
-    unsigned victim = 0;
     for (unsigned i = 0; i < eh->ndest; i++) {
         if (!memcmp(eh->dest[i].addr, addr, 16)) {
             eh->last_dest = (uint8_t)i;
             return &eh->dest[i];
         }
-        bool idle = !dest_live(e, &eh->dest[i]), vidle = !dest_live(e, &eh->dest[victim]);
-        if ((idle && !vidle) || (idle == vidle && eh->dest[i].bytes < eh->dest[victim].bytes))
-            victim = i;
     }
-    if (eh->ndest < SL_EGRESS_DESTS)
+    /* Only a new destination of a host with every slot taken looks for the one to give up
+     * (a P2P host's peers change at nearly every packet: this was the egress path's dearest
+     * loop when it ran at every lookup). */
+    unsigned victim = 0;
+    if (eh->ndest < SL_EGRESS_DESTS) {
         victim = eh->ndest++;
+    } else {
+        bool vidle = !dest_live(e, &eh->dest[0]);
+        for (unsigned i = 1; i < eh->ndest; i++) {
+            bool idle = !dest_live(e, &eh->dest[i]);
+            if ((idle && !vidle) || (idle == vidle && eh->dest[i].bytes < eh->dest[victim].bytes)) {
+                victim = i;
+                vidle = idle;
+            }
+        }
+    }
     struct sl_edest *d = &eh->dest[victim];
     memcpy(d->addr, addr, 16);
     d->bytes = 0;
