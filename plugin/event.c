@@ -222,12 +222,12 @@ static void header(struct sluice_engine *e, const char *type, int64_t ts_us,
     sl_jw_reset(w);
     sl_jw_obj_open(w, NULL);
     sl_format_ts(ts_us, buf);
-    sl_jw_str(w, "timestamp", buf);
+    sl_jw_plain(w, "timestamp", buf);
     if (f)
         sl_jw_u64(w, "flow_id", f->flow_id);
     if (pkt && pkt->pcap_cnt)
         sl_jw_u64(w, "pcap_cnt", pkt->pcap_cnt);
-    sl_jw_str(w, "event_type", type);
+    sl_jw_plain(w, "event_type", type);
     if (f) {
         struct endpoints ep;
         char ip[INET6_ADDRSTRLEN];
@@ -235,14 +235,14 @@ static void header(struct sluice_engine *e, const char *type, int64_t ts_us,
         bool icmp = f->key.proto == 1 || f->key.proto == 58;
         bool ports = f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132;
         ip_text(f->key.family, ep.cip, ip);
-        sl_jw_str(w, "src_ip", ip);
+        sl_jw_plain(w, "src_ip", ip);
         if (ports)
             sl_jw_u64(w, "src_port", ep.cport);
         ip_text(f->key.family, ep.sip, ip);
-        sl_jw_str(w, "dest_ip", ip);
+        sl_jw_plain(w, "dest_ip", ip);
         if (ports)
             sl_jw_u64(w, "dest_port", ep.sport);
-        sl_jw_str(w, "proto", proto_name(f->key.proto, buf));
+        sl_jw_plain(w, "proto", proto_name(f->key.proto, buf));
         if (icmp) {
             /* Ports hold the Community ID mapping: the type, then its counterpart or the code. */
             sl_jw_u64(w, "icmp_type", ep.cport);
@@ -265,7 +265,7 @@ static void header(struct sluice_engine *e, const char *type, int64_t ts_us,
             .one_way = (f->flags & SL_FF_ICMP_ONEWAY) != 0,
         };
         sl_community_id(&t, 0, cid);
-        sl_jw_str(w, "community_id", cid);
+        sl_jw_plain(w, "community_id", cid);
     }
     if (pkt && pkt->pcap_cnt && e->have_source)
         sl_jw_strn(w, "pcap_filename", (const uint8_t *)e->pcap_filename, strlen(e->pcap_filename));
@@ -278,7 +278,7 @@ static void header(struct sluice_engine *e, const char *type, int64_t ts_us,
     }
     sl_jw_strn(w, "host", (const uint8_t *)e->cfg.sensor_name, strlen(e->cfg.sensor_name));
     event_id(e->run_id, ++e->event_seq, buf);
-    sl_jw_str(w, "event_id", buf);
+    sl_jw_plain(w, "event_id", buf);
 }
 
 /* Close the event and give it to every sink that takes `type`. */
@@ -316,22 +316,22 @@ static void flow_object(struct sluice_engine *e, const struct sl_flow *f, const 
     sl_jw_u64(w, "pkts_toclient", f->pkts[1]);
     sl_jw_u64(w, "bytes_toserver", f->bytes[0]);
     sl_jw_u64(w, "bytes_toclient", f->bytes[1]);
-    sl_jw_str(w, "bytes_layer", "ip");
+    sl_jw_plain(w, "bytes_layer", "ip");
     sl_jw_u64(w, "payload_bytes_toserver", f->payload[0]);
     sl_jw_u64(w, "payload_bytes_toclient", f->payload[1]);
     sl_format_ts(f->first_us, ts);
-    sl_jw_str(w, "start", ts);
+    sl_jw_plain(w, "start", ts);
     if (reason) {
         sl_format_ts(f->last_us, ts);
-        sl_jw_str(w, "end", ts);
+        sl_jw_plain(w, "end", ts);
         int64_t age = (f->last_us - f->first_us) / US_PER_SEC;
         sl_jw_i64(w, "age", age < 0 ? 0 : age);
         const char *state = f->fclass == SL_FC_TCP_CLOSED ? "closed"
                             : ((f->flags & SL_FF_SEEN_TOSERVER) && (f->flags & SL_FF_SEEN_TOCLIENT))
                                 ? "established"
                                 : "new";
-        sl_jw_str(w, "state", state);
-        sl_jw_str(w, "reason", reason);
+        sl_jw_plain(w, "state", state);
+        sl_jw_plain(w, "reason", reason);
         sl_jw_bool(w, "alerted", (f->flags & SL_FF_ALERTED) != 0);
     }
     sl_jw_obj_close(w);

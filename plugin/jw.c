@@ -284,6 +284,20 @@ void sl_jw__str(struct sl_jw *w, const uint8_t *s, size_t n)
     escaped(w, s, n);
 }
 
+void sl_jw__plain(struct sl_jw *w, const char *s, size_t n)
+{
+#ifdef SL_CHECKS
+    sl_jw__check_key(s, n);
+#endif
+    if (!reserve(w, n + 2))
+        return;
+    char *d = w->buf + w->len;
+    d[0] = '"';
+    memcpy(d + 1, s, n);
+    d[n + 1] = '"';
+    w->len += n + 2;
+}
+
 static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
                                   "25262728293031323334353637383940414243444546474849"
                                   "50515253545556575859606162636465666768697071727374"

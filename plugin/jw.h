@@ -42,6 +42,7 @@ void sl_jw__key_slow(struct sl_jw *w, const char *key, size_t n, size_t comma);
 void sl_jw__check_key(const char *key, size_t n);
 void sl_jw__open(struct sl_jw *w, char ch);
 void sl_jw__str(struct sl_jw *w, const uint8_t *s, size_t n);
+void sl_jw__plain(struct sl_jw *w, const char *s, size_t n);
 void sl_jw__u64(struct sl_jw *w, uint64_t v);
 void sl_jw__i64(struct sl_jw *w, int64_t v);
 void sl_jw__bool(struct sl_jw *w, bool v);
@@ -99,6 +100,16 @@ static inline void sl_jw_str(struct sl_jw *w, const char *key, const char *s)
     /* Trusted NUL-terminated UTF-8 (escaped all the same). */
     sl_jw__member(w, key);
     sl_jw__str(w, (const uint8_t *)s, __builtin_strlen(s));
+}
+/*
+ * Text sluice wrote itself (timestamps, addresses, Community IDs, event ids,
+ * names from its own tables): printable ASCII without '"' or '\\', copied as
+ * it is, as keys are (the SL_CHECKS build checks it, as it does keys).
+ */
+static inline void sl_jw_plain(struct sl_jw *w, const char *key, const char *s)
+{
+    sl_jw__member(w, key);
+    sl_jw__plain(w, s, __builtin_strlen(s));
 }
 static inline void sl_jw_strn(struct sl_jw *w, const char *key, const uint8_t *s, size_t n)
 {

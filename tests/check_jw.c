@@ -214,6 +214,25 @@ START_TEST(plain_strings_of_every_length)
 }
 END_TEST
 
+START_TEST(plain_text_is_copied_as_it_is)
+{
+    /* The program's own text: a timestamp, an address, a Community ID, the empty string. */
+    sl_jw_reset(&w);
+    sl_jw_obj_open(&w, NULL);
+    sl_jw_plain(&w, "timestamp", "2024-03-01T12:00:00.000000+0000");
+    sl_jw_plain(&w, "src_ip", "2001:db8::1");
+    sl_jw_plain(&w, "community_id", "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+    sl_jw_arr_open(&w, "a");
+    sl_jw_plain(&w, NULL, "");
+    sl_jw_plain(&w, NULL, "x");
+    sl_jw_arr_close(&w);
+    sl_jw_obj_close(&w);
+    ck_assert_str_eq(text(), "{\"timestamp\":\"2024-03-01T12:00:00.000000+0000\",\"src_ip\":"
+                             "\"2001:db8::1\",\"community_id\":\"1:LQU9qZlK+B5F3KDmev6m5PMibrg=\","
+                             "\"a\":[\"\",\"x\"]}");
+}
+END_TEST
+
 START_TEST(random_bytes_always_valid_json)
 {
     uint64_t s = 0x9e3779b97f4a7c15ull;
@@ -359,6 +378,7 @@ Suite *suite_jw(void)
     tcase_add_test(tc, random_bytes_always_valid_json);
     tcase_add_test(tc, numbers_as_printf_writes_them);
     tcase_add_test(tc, plain_strings_of_every_length);
+    tcase_add_test(tc, plain_text_is_copied_as_it_is);
     tcase_add_test(tc, every_byte_at_every_offset);
     tcase_add_test(tc, jpick_nested_and_top_level);
     tcase_add_test(tc, jpick_refuses_malformed);
