@@ -273,7 +273,7 @@ static void header(struct sluice_engine *e, const char *type, int64_t ts_us,
     if (f && e->ev && !strcmp(type, "alert") &&
         sl_evidence_alert(e->ev, (struct sl_flow *)f, pkt, buf, sizeof(buf))) {
         sl_jw_obj_open(w, "evidence");
-        sl_jw_str(w, "pcap", buf);
+        sl_jw_plain(w, "pcap", buf);
         sl_jw_obj_close(w);
     }
     sl_jw_strn(w, "host", (const uint8_t *)e->cfg.sensor_name, strlen(e->cfg.sensor_name));
@@ -349,7 +349,7 @@ static void ndpi_object(struct sluice_engine *e, const struct sl_flow *f)
     }
     sl_jw_obj_open(w, "ndpi");
     sl_jw_str(w, "protocol", label);
-    sl_jw_str(w, "confidence", sl_classify_confidence_name(f->confidence));
+    sl_jw_plain(w, "confidence", sl_classify_confidence_name(f->confidence));
     sl_jw_bool(w, "guessed", (f->flags & SL_FF_GUESSED) != 0);
     if (f->flags & SL_FF_NDPI_SKIPPED)
         sl_jw_bool(w, "skipped", true);
@@ -366,16 +366,16 @@ static void mitre(struct sl_jw *w)
     /* Peer-to-peer file sharing is an exfiltration channel outside the sanctioned ones. */
     sl_jw_obj_open(w, "metadata");
     sl_jw_arr_open(w, "mitre_tactic_id");
-    sl_jw_str(w, NULL, "TA0010");
+    sl_jw_plain(w, NULL, "TA0010");
     sl_jw_arr_close(w);
     sl_jw_arr_open(w, "mitre_tactic_name");
-    sl_jw_str(w, NULL, "Exfiltration");
+    sl_jw_plain(w, NULL, "Exfiltration");
     sl_jw_arr_close(w);
     sl_jw_arr_open(w, "mitre_technique_id");
-    sl_jw_str(w, NULL, "T1048");
+    sl_jw_plain(w, NULL, "T1048");
     sl_jw_arr_close(w);
     sl_jw_arr_open(w, "mitre_technique_name");
-    sl_jw_str(w, NULL, "Exfiltration_Over_Alternative_Protocol");
+    sl_jw_plain(w, NULL, "Exfiltration_Over_Alternative_Protocol");
     sl_jw_arr_close(w);
     sl_jw_obj_close(w);
 }
@@ -597,13 +597,13 @@ static void gnut_udp_object(struct sl_jw *w, const struct sl_gnut_udp *g)
 {
     static const char *const side[2] = {"client", "server"};
     sl_jw_obj_open(w, "gnutella");
-    sl_jw_str(w, "transport", "udp");
+    sl_jw_plain(w, "transport", "udp");
     for (int i = 0; i < 2; i++) {
         if (!g->messages[i])
             continue;
         sl_jw_obj_open(w, side[i]);
         sl_jw_u64(w, "messages", g->messages[i]);
-        sl_jw_str(w, "first_message", sl_gnut_msg_name((enum sl_gnut_msg)g->first[i]));
+        sl_jw_plain(w, "first_message", sl_gnut_msg_name((enum sl_gnut_msg)g->first[i]));
         sl_jw_obj_close(w);
     }
     sl_jw_obj_close(w);
@@ -643,7 +643,7 @@ static void bt_object(struct sluice_engine *e, const struct sl_flow *f)
     if (bt->have_meta) {
         /* BEP 9: the torrent's info dictionary, as far as its first bytes go. */
         sl_jw_obj_open(w, "metadata");
-        sl_jw_str(w, "sent_by", bt->meta_from ? "server" : "client");
+        sl_jw_plain(w, "sent_by", bt->meta_from ? "server" : "client");
         if (bt->name_len)
             untrusted(w, "name", "name_hex", bt->name, bt->name_len);
         sl_jw_arr_open(w, "files");
@@ -671,12 +671,12 @@ static void alert_object_in(struct sl_jw *w, uint32_t sid, const char *msg, unsi
                             const char *category)
 {
     sl_jw_obj_open(w, "alert");
-    sl_jw_str(w, "action", "allowed");
+    sl_jw_plain(w, "action", "allowed");
     sl_jw_u64(w, "gid", 1);
     sl_jw_u64(w, "signature_id", sid);
     sl_jw_u64(w, "rev", 1);
-    sl_jw_str(w, "signature", msg);
-    sl_jw_str(w, "category", category);
+    sl_jw_plain(w, "signature", msg);
+    sl_jw_plain(w, "category", category);
     sl_jw_u64(w, "severity", severity);
     mitre(w);
     sl_jw_obj_close(w);
@@ -725,10 +725,10 @@ static void egress_object(struct sluice_engine *e, const struct sl_flow *f, int 
     flow_endpoints(f, &ep);
     sl_jw_obj_open(w, "egress");
     ip_text(f->key.family, v.side ? ep.sip : ep.cip, ip);
-    sl_jw_str(w, "internal_ip", ip);
+    sl_jw_plain(w, "internal_ip", ip);
     ip_text(f->key.family, v.side ? ep.cip : ep.sip, ip);
-    sl_jw_str(w, "external_ip", ip);
-    sl_jw_str(w, "bytes_layer", "ip");
+    sl_jw_plain(w, "external_ip", ip);
+    sl_jw_plain(w, "bytes_layer", "ip");
     sl_jw_u64(w, "bytes_out", f->bytes[v.side]);
     sl_jw_u64(w, "bytes_in", f->bytes[!v.side]);
     sl_jw_u64(w, "packets_out", f->pkts[v.side]);
@@ -738,14 +738,14 @@ static void egress_object(struct sluice_engine *e, const struct sl_flow *f, int 
     if (v.group)
         sl_jw_strn(w, "group", (const uint8_t *)v.group, strlen(v.group));
     if (kind >= 0 && v.host) {
-        sl_jw_str(w, "trigger", egress_kinds[kind].trigger);
+        sl_jw_plain(w, "trigger", egress_kinds[kind].trigger);
         sl_jw_u64(w, "threshold", threshold);
         const struct sl_egress_host *eh = &v.host->egress;
         if (window >= 0) {
             const struct sl_egress_windows *ws = sl_egress_windows_of(e, v.host);
             char wt[16];
             window_text(ws->seconds[window], wt, sizeof(wt));
-            sl_jw_str(w, "window", wt);
+            sl_jw_plain(w, "window", wt);
             sl_jw_u64(w, "window_seconds", ws->seconds[window]);
             sl_jw_u64(w, "window_bytes_out", eh->win[window].sum.out);
             sl_jw_u64(w, "window_bytes_in", eh->win[window].sum.in);
@@ -760,7 +760,7 @@ static void egress_object(struct sluice_engine *e, const struct sl_flow *f, int 
             static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
             bool is4 = !memcmp(top[i].addr, v4mapped, 12);
             ip_text(is4 ? 4 : 6, is4 ? top[i].addr + 12 : top[i].addr, ip);
-            sl_jw_str(w, "ip", ip);
+            sl_jw_plain(w, "ip", ip);
             sl_jw_u64(w, "bytes", top[i].bytes);
             sl_jw_obj_close(w);
         }
@@ -800,11 +800,11 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
     alert_object(w, session ? p->sid_session : p->sid_indicator, msg, session ? 2 : 3);
 
     sl_jw_obj_open(w, "p2p");
-    sl_jw_str(w, "protocol", p->name);
-    sl_jw_str(w, "category", p->category);
-    sl_jw_str(w, "detection", session ? "session" : "indicator");
-    sl_jw_str(w, "confidence", session ? "high" : "low");
-    sl_jw_str(w, "evidence", j->decided_by);
+    sl_jw_plain(w, "protocol", p->name);
+    sl_jw_plain(w, "category", p->category);
+    sl_jw_plain(w, "detection", session ? "session" : "indicator");
+    sl_jw_plain(w, "confidence", session ? "high" : "low");
+    sl_jw_plain(w, "evidence", j->decided_by);
     bt_object(e, f);
     sl_jw_obj_close(w);
     ndpi_object(e, f);
@@ -816,11 +816,11 @@ void sl_event_p2p_alert(struct sluice_engine *e, const struct sl_flow *f,
 static void p2p_open(struct sl_jw *w, const char *protocol, const char *evidence)
 {
     sl_jw_obj_open(w, "p2p");
-    sl_jw_str(w, "protocol", protocol);
-    sl_jw_str(w, "category", "file-sharing");
-    sl_jw_str(w, "detection", "session");
-    sl_jw_str(w, "confidence", "high");
-    sl_jw_str(w, "evidence", evidence);
+    sl_jw_plain(w, "protocol", protocol);
+    sl_jw_plain(w, "category", "file-sharing");
+    sl_jw_plain(w, "detection", "session");
+    sl_jw_plain(w, "confidence", "high");
+    sl_jw_plain(w, "evidence", evidence);
 }
 
 /* Close such an alert: repeats held back, the flow's P2P details, its counters. */
@@ -922,12 +922,12 @@ static void inferred_object(struct sl_jw *w, const struct sl_flow *f, uint32_t s
 {
     sl_jw_obj_open(w, "p2p");
     const struct sl_p2p_proto *p = sl_p2p_lookup(f->inferred_proto);
-    sl_jw_str(w, "protocol", p ? p->name : "unknown");
-    sl_jw_str(w, "category", "file-sharing");
-    sl_jw_str(w, "detection", "inferred");
-    sl_jw_str(w, "confidence", "medium");
-    sl_jw_str(w, "evidence", sl_infer_reason_name(f->inferred));
-    sl_jw_str(w, "inferred_by", sl_infer_reason_name(f->inferred));
+    sl_jw_plain(w, "protocol", p ? p->name : "unknown");
+    sl_jw_plain(w, "category", "file-sharing");
+    sl_jw_plain(w, "detection", "inferred");
+    sl_jw_plain(w, "confidence", "medium");
+    sl_jw_plain(w, "evidence", sl_infer_reason_name(f->inferred));
+    sl_jw_plain(w, "inferred_by", sl_infer_reason_name(f->inferred));
     if (suppressed)
         sl_jw_u64(w, "suppressed_before", suppressed);
     sl_jw_obj_close(w);
@@ -993,13 +993,13 @@ void sl_event_flow(struct sluice_engine *e, const struct sl_flow *f, enum sl_end
         inferred_object(w, f, 0);
     } else if (j.verdict != SL_P2P_NONE || j.suppressed) {
         sl_jw_obj_open(w, "p2p");
-        sl_jw_str(w, "protocol", j.proto->name);
-        sl_jw_str(w, "category", j.proto->category);
-        sl_jw_str(w, "detection",
-                  j.verdict == SL_P2P_SESSION     ? "session"
-                  : j.verdict == SL_P2P_INDICATOR ? "indicator"
-                                                  : "suppressed");
-        sl_jw_str(w, "evidence", j.suppressed ? j.suppressed : j.decided_by);
+        sl_jw_plain(w, "protocol", j.proto->name);
+        sl_jw_plain(w, "category", j.proto->category);
+        sl_jw_plain(w, "detection",
+                    j.verdict == SL_P2P_SESSION     ? "session"
+                    : j.verdict == SL_P2P_INDICATOR ? "indicator"
+                                                    : "suppressed");
+        sl_jw_plain(w, "evidence", j.suppressed ? j.suppressed : j.decided_by);
         bt_object(e, f);
         sl_jw_obj_close(w);
     }
