@@ -195,13 +195,19 @@ static bool dest_live(const struct sluice_engine *e, const struct sl_edest *d)
  * window, else the one with the fewest bytes, so heavy destinations stay.
  */
 static struct sl_edest *dest_slot(const struct sluice_engine *e, struct sl_egress_host *eh,
-                                  const uint8_t addr[16])
+                                  const uint8_t addr[16], uint8_t *hint)
 {
-    if (eh->last_dest < eh->ndest && !memcmp(eh->dest[eh->last_dest].addr, addr, 16))
-        return &eh->dest[eh->last_dest];
+    /* The flow's own slot first: a P2P host's flows interleave, so the host's last one is
+     * rarely the packet's.  Either is only a guess, checked against the address. */
+    unsigned h = *hint ? *hint - 1u : eh->last_dest;
+    if (h < eh->ndest && !memcmp(eh->dest[h].addr, addr, 16)) {
+        eh->last_dest = (uint8_t)h;
+        return &eh->dest[h];
+    }
     for (unsigned i = 0; i < eh->ndest; i++) {
         if (!memcmp(eh->dest[i].addr, addr, 16)) {
             eh->last_dest = (uint8_t)i;
+            *hint = (uint8_t)(i + 1);
             return &eh->dest[i];
         }
     }
@@ -226,6 +232,7 @@ static struct sl_edest *dest_slot(const struct sluice_engine *e, struct sl_egres
     d->bytes = 0;
     d->last_us = e->now_us;
     eh->last_dest = (uint8_t)victim;
+    *hint = (uint8_t)(victim + 1);
     return d;
 }
 
@@ -315,7 +322,7 @@ static void check_fanout(struct sluice_engine *e, struct sl_flow *f, const struc
     struct sl_egress_host *eh = &h->egress;
     uint8_t addr[16];
     mapped(f->key.family, external_addr(f, server_internal), addr);
-    struct sl_edest *d = dest_slot(e, eh, addr);
+    struct sl_edest *d = dest_slot(e, eh, addr, &f->egress_dest);
     if (!dest_live(e, d))
         d->bytes = 0; /* idle a whole window: its count starts again */
     uint64_t before = d->bytes;

@@ -86,6 +86,7 @@ struct sl_flow {
     uint8_t egress_fired;    /* flow upload alerts written: the threshold, then its doublings */
     uint32_t host_hint;      /* where its internal host was in the host table (hosts.h) */
     uint16_t evidence;       /* its evidence ring slot + 1 (evidence.c), 0: none */
+    uint8_t egress_dest;     /* its destination's slot + 1 in its host's table (egress.c) */
     int64_t first_us, last_us;
     uint64_t pkts[2], bytes[2], payload[2]; /* [0] toserver, [1] toclient; bytes are IP bytes */
     uint64_t flow_id;
