@@ -70,6 +70,10 @@ struct sluice_engine {
     struct sl_sink sinks[SL_MAX_SINKS];
     unsigned nsinks;
     struct sl_jw jw;
+    /* The date and time of day of the second last formatted (event.c's format_ts). */
+    int64_t ts_sec;
+    bool ts_cached;
+    char ts_text[19];
     int64_t now_us;
     bool have_time;
     int64_t next_stats_us; /* packet time of the next periodic stats event; 0 = not yet set */
