@@ -495,28 +495,27 @@ static int redis_write(void *ctx, unsigned type, const char *line, size_t len)
     struct redis_sink *s = ctx;
     uint64_t need = sizeof(struct rec) + PAD8(len);
     pthread_mutex_lock(&s->mu);
-    /* An empty ring starts again at its beginning: the same few pages stay hot (and faulted
-     * in) rather than every event touching fresh memory until the first wrap. */
-    if (s->wpos == s->rpos)
-        s->wpos = s->rpos = 0;
-    uint64_t at = s->wpos % s->cap, room = s->cap - at;
-    uint64_t total = need + (room < need ? room : 0);
-    /*
-     * A replay loses nothing by waiting (its packets are in a file), so it waits for the
-     * thread to make room: spooling, when Redis is away, takes any amount.  Only an event
-     * larger than the whole ring is refused.  Live capture never waits.
-     */
-    while (s->wait_for_room && !s->stopping && len < UINT32_MAX && total <= s->cap &&
-           s->wpos - s->rpos + total > s->cap) {
-        pthread_cond_signal(&s->cv);
-        s->writers_waiting++;
-        pthread_cond_wait(&s->room, &s->mu);
-        s->writers_waiting--;
+    uint64_t at, room, total;
+    for (;;) {
+        /* An empty ring starts again at its beginning: the same few pages stay hot (and
+         * faulted in) rather than every event touching fresh memory until the first wrap. */
         if (s->wpos == s->rpos)
             s->wpos = s->rpos = 0;
         at = s->wpos % s->cap;
         room = s->cap - at;
         total = need + (room < need ? room : 0);
+        /*
+         * A replay loses nothing by waiting (its packets are in a file), so it waits for the
+         * thread to make room: spooling, when Redis is away, takes any amount.  Only an event
+         * larger than the whole ring is refused.  Live capture never waits.
+         */
+        if (!s->wait_for_room || s->stopping || len >= UINT32_MAX || total > s->cap ||
+            s->wpos - s->rpos + total <= s->cap)
+            break;
+        pthread_cond_signal(&s->cv);
+        s->writers_waiting++;
+        pthread_cond_wait(&s->room, &s->mu);
+        s->writers_waiting--;
     }
     if (len >= UINT32_MAX || s->wpos - s->rpos + total > s->cap) {
         s->dropped++;

@@ -56,13 +56,32 @@ static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-void sl_format_ts(int64_t us, char out[SL_TS_LEN])
+/* Seconds and microseconds, by floor division: times before 1970 still have a positive fraction. */
+static int64_t split_us(int64_t us, unsigned *frac)
 {
-    int64_t sec = us / US_PER_SEC, frac = us % US_PER_SEC;
-    if (frac < 0) { /* floor division: times before 1970 still print a positive fraction */
-        frac += US_PER_SEC;
+    int64_t sec = us / US_PER_SEC, f = us % US_PER_SEC;
+    if (f < 0) {
+        f += US_PER_SEC;
         sec--;
     }
+    *frac = (unsigned)f;
+    return sec;
+}
+
+/* ".ffffff+0000" and the NUL, after the seconds. */
+static void put_fraction(char *p, unsigned f)
+{
+    *p++ = '.';
+    p = put2(p, f / 10000);
+    p = put2(p, f / 100 % 100);
+    p = put2(p, f % 100);
+    memcpy(p, "+0000", 6);
+}
+
+void sl_format_ts(int64_t us, char out[SL_TS_LEN])
+{
+    unsigned frac;
+    int64_t sec = split_us(us, &frac);
     int64_t days = sec / 86400, tod = sec % 86400;
     if (tod < 0) {
         tod += 86400;
@@ -87,12 +106,7 @@ void sl_format_ts(int64_t us, char out[SL_TS_LEN])
     p = put2(p, (unsigned)(tod / 60 % 60));
     *p++ = ':';
     p = put2(p, (unsigned)(tod % 60));
-    *p++ = '.';
-    unsigned f = (unsigned)frac;
-    p = put2(p, f / 10000);
-    p = put2(p, f / 100 % 100);
-    p = put2(p, f % 100);
-    memcpy(p, "+0000", 6);
+    put_fraction(p, frac);
 }
 
 /*
@@ -107,11 +121,8 @@ static void format_ts(struct sluice_engine *e, int64_t us, char out[SL_TS_LEN])
         sl_format_ts(us, out);
         return;
     }
-    int64_t sec = us / US_PER_SEC, frac = us % US_PER_SEC;
-    if (frac < 0) {
-        frac += US_PER_SEC;
-        sec--;
-    }
+    unsigned frac;
+    int64_t sec = split_us(us, &frac);
     if (!e->ts_cached || sec != e->ts_sec) {
         sl_format_ts(us, out);
         memcpy(e->ts_text, out, sizeof(e->ts_text));
@@ -120,13 +131,7 @@ static void format_ts(struct sluice_engine *e, int64_t us, char out[SL_TS_LEN])
         return;
     }
     memcpy(out, e->ts_text, sizeof(e->ts_text));
-    char *p = out + sizeof(e->ts_text);
-    *p++ = '.';
-    unsigned f = (unsigned)frac;
-    p = put2(p, f / 10000);
-    p = put2(p, f / 100 % 100);
-    p = put2(p, f % 100);
-    memcpy(p, "+0000", 6);
+    put_fraction(out + sizeof(e->ts_text), frac);
 }
 
 uint64_t sl_flow_id_of(const struct sl_flow *f)
