@@ -26,6 +26,7 @@ int main(void)
     srunner_add_suite(sr, suite_sink_redis());
     srunner_add_suite(sr, suite_engine());
     srunner_add_suite(sr, suite_hostile());
+    srunner_add_suite(sr, suite_ndpi_fast());
     srunner_set_fork_status(sr, CK_FORK);
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);

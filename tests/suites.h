@@ -24,5 +24,6 @@ Suite *suite_spool(void);
 Suite *suite_workers(void);
 Suite *suite_sink_redis(void);
 Suite *suite_hostile(void);
+Suite *suite_ndpi_fast(void);
 
 #endif

@@ -1,0 +1,150 @@
+/*
+ * check_ndpi_fast.c - plugin/ndpi_fast.c's bodies for NDPI_BITMASK_COMPARE
+ * and ndpi_exclude_protocol against libndpi's own (found behind the
+ * program's with dlsym(RTLD_NEXT)), and that the program's are the ones
+ * the dynamic linker binds libndpi's calls to.
+ */
+/* RTLD_NEXT needs _GNU_SOURCE, which configure defines. */
+#include <dlfcn.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi_api.h>
+
+#include "suites.h"
+
+typedef int (*compare_fn)(NDPI_PROTOCOL_BITMASK, NDPI_PROTOCOL_BITMASK);
+typedef void (*exclude_fn)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *,
+                           u_int16_t, const char *, const char *, int);
+
+/* libndpi's own definition of `name`, behind the program's. */
+static void *lib_symbol(const char *name)
+{
+    void *p = dlsym(RTLD_NEXT, name);
+    ck_assert_msg(p != NULL, "libndpi's %s: %s", name, dlerror());
+    return p;
+}
+
+static compare_fn lib_compare(void)
+{
+    compare_fn f;
+    void *p = lib_symbol("NDPI_BITMASK_COMPARE");
+    memcpy(&f, &p, sizeof(f)); /* ISO C has no object-to-function pointer cast */
+    return f;
+}
+
+static exclude_fn lib_exclude(void)
+{
+    exclude_fn f;
+    void *p = lib_symbol("ndpi_exclude_protocol");
+    memcpy(&f, &p, sizeof(f));
+    return f;
+}
+
+static uint64_t next_rand(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+START_TEST(program_definitions_are_the_bound_ones)
+{
+    void *ours = (void *)NDPI_BITMASK_COMPARE;
+    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "NDPI_BITMASK_COMPARE"), ours);
+    ck_assert_ptr_ne((void *)lib_compare(), ours);
+    ours = (void *)ndpi_exclude_protocol;
+    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_exclude_protocol"), ours);
+    ck_assert_ptr_ne((void *)lib_exclude(), ours);
+}
+END_TEST
+
+START_TEST(compare_agrees_with_libndpi)
+{
+    compare_fn lib = lib_compare();
+    NDPI_PROTOCOL_BITMASK a, b;
+    /* Every pair of single bits: shared only when they are the same bit. */
+    for (int i = 0; i < NDPI_NUM_BITS; i++) {
+        for (int j = 0; j < NDPI_NUM_BITS; j += 7) {
+            NDPI_BITMASK_RESET(a);
+            NDPI_BITMASK_RESET(b);
+            NDPI_ADD_PROTOCOL_TO_BITMASK(a, i);
+            NDPI_ADD_PROTOCOL_TO_BITMASK(b, j);
+            int want = i == j;
+            ck_assert_int_eq(lib(a, b), want);
+            ck_assert_int_eq(NDPI_BITMASK_COMPARE(a, b), want);
+            ck_assert_int_eq(NDPI_BITMASK_COMPARE(b, a), want);
+        }
+    }
+    NDPI_BITMASK_RESET(a);
+    NDPI_BITMASK_SET_ALL(b);
+    ck_assert_int_eq(NDPI_BITMASK_COMPARE(a, b), 0);
+    ck_assert_int_eq(NDPI_BITMASK_COMPARE(b, b), 1);
+    ck_assert_int_eq(NDPI_BITMASK_COMPARE(a, a), 0);
+    /* Sparse random masks, as nDPI's are: both answers come up often. */
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    int shared = 0;
+    for (int n = 0; n < 200000; n++) {
+        NDPI_BITMASK_RESET(a);
+        NDPI_BITMASK_RESET(b);
+        for (int k = (int)(next_rand(&seed) % 24); k > 0; k--)
+            NDPI_ADD_PROTOCOL_TO_BITMASK(a, (int)(next_rand(&seed) % NDPI_NUM_BITS));
+        for (int k = (int)(next_rand(&seed) % 24); k > 0; k--)
+            NDPI_ADD_PROTOCOL_TO_BITMASK(b, (int)(next_rand(&seed) % NDPI_NUM_BITS));
+        int want = lib(a, b);
+        shared += want;
+        ck_assert_int_eq(NDPI_BITMASK_COMPARE(a, b), want);
+    }
+    ck_assert_int_gt(shared, 20000);
+    ck_assert_int_lt(shared, 180000);
+}
+END_TEST
+
+START_TEST(exclude_agrees_with_libndpi_for_every_id)
+{
+    exclude_fn lib = lib_exclude();
+    struct ndpi_flow_struct *mine = calloc(1, sizeof(*mine));
+    struct ndpi_flow_struct *theirs = calloc(1, sizeof(*theirs));
+    ck_assert(mine && theirs);
+    /* One flow takes every id in turn, as the dissectors' calls pile up; the rest of the
+     * struct must stay untouched. */
+    memset(mine, 0x5a, sizeof(*mine));
+    memset(theirs, 0x5a, sizeof(*theirs));
+    NDPI_BITMASK_RESET(mine->excluded_protocol_bitmask);
+    NDPI_BITMASK_RESET(theirs->excluded_protocol_bitmask);
+    for (uint32_t id = 0; id <= UINT16_MAX; id += id < 1024 ? 1 : 61) {
+        ndpi_exclude_protocol(NULL, mine, (u_int16_t)id, __FILE__, __func__, __LINE__);
+        lib(NULL, theirs, (u_int16_t)id, __FILE__, __func__, __LINE__);
+        ck_assert_msg(memcmp(mine, theirs, sizeof(*mine)) == 0, "flows differ after id %u", id);
+    }
+    ck_assert(NDPI_COMPARE_PROTOCOL_TO_BITMASK(mine->excluded_protocol_bitmask, 511));
+    /* And one id at a time on a clean flow. */
+    for (uint32_t id = 0; id < 1024; id++) {
+        memset(mine, 0, sizeof(*mine));
+        memset(theirs, 0, sizeof(*theirs));
+        ndpi_exclude_protocol(NULL, mine, (u_int16_t)id, __FILE__, __func__, __LINE__);
+        lib(NULL, theirs, (u_int16_t)id, __FILE__, __func__, __LINE__);
+        ck_assert_msg(memcmp(mine, theirs, sizeof(*mine)) == 0, "id %u alone", id);
+        NDPI_PROTOCOL_BITMASK none;
+        NDPI_BITMASK_RESET(none);
+        bool untouched = !memcmp(&mine->excluded_protocol_bitmask, &none, sizeof(none));
+        ck_assert_int_eq(untouched, id >= NDPI_NUM_BITS);
+    }
+    free(mine);
+    free(theirs);
+}
+END_TEST
+
+Suite *suite_ndpi_fast(void)
+{
+    Suite *s = suite_create("ndpi_fast");
+    TCase *tc = tcase_create("against libndpi");
+    tcase_add_test(tc, program_definitions_are_the_bound_ones);
+    tcase_add_test(tc, compare_agrees_with_libndpi);
+    tcase_add_test(tc, exclude_agrees_with_libndpi_for_every_id);
+    suite_add_tcase(s, tc);
+    return s;
+}
