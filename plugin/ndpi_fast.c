@@ -1,16 +1,19 @@
 /*
- * ndpi_fast.c - faster bodies for two of nDPI 4.2's public functions, the
- * two its dissector loop calls most.
+ * ndpi_fast.c - faster bodies for three of nDPI 4.2's public functions,
+ * those its dissectors call most.
  *
  * On every packet of a flow it has not named, nDPI walks its callback table
  * (some 200 dissectors), calling NDPI_BITMASK_COMPARE twice for most entries,
  * and each dissector that rules itself out calls ndpi_exclude_protocol.  On
- * realmix those two were an eighth of all instructions.  The library's
- * compare tests its two 64-byte masks 32 bits at a time with a branch
- * each; its exclude calls a third function to check the id.  The bodies
- * here do the same work in a few straight-line instructions and return or
- * set exactly what the library's do: check_ndpi_fast compares them with
- * the library's own over every protocol id and a spread of masks.
+ * realmix those two were an eighth of all instructions; and dissectors test
+ * payload openings with ndpi_match_prefix, six times a packet.  The
+ * library's compare tests its two 64-byte masks 32 bits at a time with a
+ * branch each; its exclude calls a third function to check the id; its
+ * prefix test calls memcmp, where the first byte almost always differs.
+ * The bodies here do the same work in a few straight-line instructions and
+ * return or set exactly what the library's do: check_ndpi_fast compares
+ * them with the library's own over every protocol id, a spread of masks
+ * and of payloads.
  *
  * They are linked into the sensor program (and the unit tests) only, not
  * into libsluice: libndpi calls both through its PLT, so the dynamic linker
@@ -53,4 +56,15 @@ void ndpi_exclude_protocol(struct ndpi_detection_module_struct *ndpi_struct,
     (void)_line;
     if (id < NDPI_NUM_BITS)
         NDPI_ADD_PROTOCOL_TO_BITMASK(flow->excluded_protocol_bitmask, id);
+}
+
+/* Does `payload` start with the `str_len` bytes of `str`?  Never when it is shorter. */
+int ndpi_match_prefix(const u_int8_t *payload, size_t payload_len, const char *str, size_t str_len)
+{
+    if (str_len > payload_len)
+        return 0;
+    for (size_t i = 0; i < str_len; i++)
+        if (payload[i] != (u_int8_t)str[i])
+            return 0;
+    return 1;
 }

@@ -1,6 +1,6 @@
 /*
- * check_ndpi_fast.c - plugin/ndpi_fast.c's bodies for NDPI_BITMASK_COMPARE
- * and ndpi_exclude_protocol against libndpi's own (found behind the
+ * check_ndpi_fast.c - plugin/ndpi_fast.c's bodies for NDPI_BITMASK_COMPARE,
+ * ndpi_exclude_protocol and ndpi_match_prefix against libndpi's own (found behind the
  * program's with dlsym(RTLD_NEXT)), and that the program's are the ones
  * the dynamic linker binds libndpi's calls to.
  */
@@ -16,6 +16,7 @@
 #include "suites.h"
 
 typedef int (*compare_fn)(NDPI_PROTOCOL_BITMASK, NDPI_PROTOCOL_BITMASK);
+typedef int (*prefix_fn)(const u_int8_t *, size_t, const char *, size_t);
 typedef void (*exclude_fn)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *,
                            u_int16_t, const char *, const char *, int);
 
@@ -43,6 +44,14 @@ static exclude_fn lib_exclude(void)
     return f;
 }
 
+static prefix_fn lib_prefix(void)
+{
+    prefix_fn f;
+    void *p = lib_symbol("ndpi_match_prefix");
+    memcpy(&f, &p, sizeof(f));
+    return f;
+}
+
 static uint64_t next_rand(uint64_t *s)
 {
     *s ^= *s << 13;
@@ -59,6 +68,9 @@ START_TEST(program_definitions_are_the_bound_ones)
     ours = (void *)ndpi_exclude_protocol;
     ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_exclude_protocol"), ours);
     ck_assert_ptr_ne((void *)lib_exclude(), ours);
+    ours = (void *)ndpi_match_prefix;
+    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_match_prefix"), ours);
+    ck_assert_ptr_ne((void *)lib_prefix(), ours);
 }
 END_TEST
 
@@ -138,6 +150,38 @@ START_TEST(exclude_agrees_with_libndpi_for_every_id)
 }
 END_TEST
 
+START_TEST(match_prefix_agrees_with_libndpi)
+{
+    prefix_fn lib = lib_prefix();
+    /* Zero length, longer than the payload, bytes above 0x7f, a NUL inside. */
+    const uint8_t payload[] = {'G', 'E', 'T', ' ', '/', 0, 0xff, 'x'};
+    ck_assert_int_eq(ndpi_match_prefix(payload, sizeof(payload), "", 0), 1);
+    ck_assert_int_eq(ndpi_match_prefix(payload, 0, "", 0), 1);
+    ck_assert_int_eq(ndpi_match_prefix(payload, 3, "GET ", 4), 0);
+    ck_assert_int_eq(ndpi_match_prefix(payload, 4, "GET ", 4), 1);
+    ck_assert_int_eq(ndpi_match_prefix(payload, 8, "GET /\0\xffx", 8), 1);
+    ck_assert_int_eq(ndpi_match_prefix(payload, 8, "GET /\0\xfey", 8), 0);
+    /* Random payloads over a small alphabet, so that prefixes match at every length. */
+    uint64_t seed = 0x2545f4914f6cdd1dull;
+    uint8_t buf[40];
+    char str[40];
+    int matched = 0;
+    for (int n = 0; n < 200000; n++) {
+        size_t plen = next_rand(&seed) % sizeof(buf), slen = next_rand(&seed) % sizeof(str);
+        for (size_t i = 0; i < sizeof(buf); i++)
+            buf[i] = (uint8_t)(next_rand(&seed) % 3 ? 'a' : 0x80 + next_rand(&seed) % 2);
+        memcpy(str, buf, sizeof(str));
+        if (slen && next_rand(&seed) % 2)
+            str[next_rand(&seed) % slen] ^= 1;
+        int want = lib(buf, plen, str, slen);
+        matched += want;
+        ck_assert_int_eq(ndpi_match_prefix(buf, plen, str, slen), want);
+    }
+    ck_assert_int_gt(matched, 20000);
+    ck_assert_int_lt(matched, 180000);
+}
+END_TEST
+
 Suite *suite_ndpi_fast(void)
 {
     Suite *s = suite_create("ndpi_fast");
@@ -145,6 +189,7 @@ Suite *suite_ndpi_fast(void)
     tcase_add_test(tc, program_definitions_are_the_bound_ones);
     tcase_add_test(tc, compare_agrees_with_libndpi);
     tcase_add_test(tc, exclude_agrees_with_libndpi_for_every_id);
+    tcase_add_test(tc, match_prefix_agrees_with_libndpi);
     suite_add_tcase(s, tc);
     return s;
 }
