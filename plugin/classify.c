@@ -24,12 +24,16 @@
  * flow's classification ends at most that much late.
  */
 #define TOUCH_US 1000000
+/*
+ * sluice's fields first: the touch at every packet then reads the cache line
+ * nDPI reads first (its flow's detected protocols), not one of its own.
+ */
 struct sl_ndpi_slot {
-    struct ndpi_flow_struct flow;
-    struct sl_ndpi_slot *next_free;
+    int64_t moved_us; /* the owner's last_us when the state last moved to the list's end */
     struct sl_ndpi_slot *prev, *next; /* the in-use list, least recently seen first */
     struct sl_flow *owner;
-    int64_t moved_us; /* the owner's last_us when the state last moved to the list's end */
+    struct sl_ndpi_slot *next_free;
+    struct ndpi_flow_struct flow;
 };
 
 struct sl_classifier {
