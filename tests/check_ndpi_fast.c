@@ -68,6 +68,9 @@ START_TEST(program_definitions_are_the_bound_ones)
     ours = (void *)ndpi_exclude_protocol;
     ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_exclude_protocol"), ours);
     ck_assert_ptr_ne((void *)lib_exclude(), ours);
+    ours = (void *)ndpi_check_flow_func;
+    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_check_flow_func"), ours);
+    ck_assert_ptr_ne(lib_symbol("ndpi_check_flow_func"), ours);
     ours = (void *)ndpi_match_prefix;
     ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_match_prefix"), ours);
     ck_assert_ptr_ne((void *)lib_prefix(), ours);

@@ -1,0 +1,222 @@
+/*
+ * ndpi_dispatch.c - nDPI 4.2's dissector loop, ndpi_check_flow_func, with
+ * the same steps in the same order and cheaper tests.
+ *
+ * For each packet of a flow it has not named, nDPI walks the callback table
+ * of the packet's transport (some 200 dissectors) and runs each one the
+ * packet's shape allows that has not ruled itself out.  Its loop tests
+ * "ruled out" and "runs on an unnamed flow" by passing two 64-byte bitmasks
+ * by value to NDPI_BITMASK_COMPARE, twice an entry: on realmix the walk was
+ * a sixth of all instructions before a dissector ran.  This loop makes the
+ * same decisions in the same order: "ruled out" is a 64-byte AND done in
+ * place, and "runs on an unnamed flow" tests the one bit nDPI's mask holds
+ * (the flow's detected protocol, stack[0], as it was on entry).
+ *
+ * What it must match is libndpi 4.2's own function (the Debian 12 package's
+ * object code: a static helper taking the table and its size, first the
+ * dissector of the protocol the ports suggest, then the table, then the
+ * sub-protocols of what was found), including its quirks: the no-payload
+ * test of the guessed dissector reads the table entry at the protocol's id
+ * rather than its index, and the count it returns starts at 1 for the TCP
+ * no-payload table.  The tables live in nDPI's module struct, declared only
+ * for the library's own compilation: this file compiles as if it were part
+ * of it, with the ndpi_config.h the package installs, so the layout is the
+ * library's own.  Each module's tables are checked once before they are
+ * trusted, and a module that fails the check, or SLUICE_NDPI_DISPATCH=library
+ * in the environment, gets libndpi's loop (tests/ndpi-dispatch.sh runs every
+ * capture both ways and compares the events byte for byte).
+ *
+ * Linked into the sensor program and the unit tests only, as ndpi_fast.c.
+ */
+#define NDPI_LIB_COMPILATION
+/* nDPI's config header defines these for itself; sluice's come from the command line. */
+#undef PACKAGE
+#undef PACKAGE_BUGREPORT
+#undef PACKAGE_NAME
+#undef PACKAGE_STRING
+#undef PACKAGE_TARNAME
+#undef PACKAGE_URL
+#undef PACKAGE_VERSION
+#undef VERSION
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi_api.h>
+
+#if NDPI_MAJOR == 4 && NDPI_MINOR == 2
+
+typedef u_int32_t (*check_fn)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *,
+                              NDPI_SELECTION_BITMASK_PROTOCOL_SIZE *);
+
+static check_fn library_check;
+static int use_library;
+
+/* At load, before any thread: the library's loop, and whether to use it. */
+__attribute__((constructor)) static void find_library(void)
+{
+    void *p = dlsym(RTLD_NEXT, "ndpi_check_flow_func");
+    memcpy(&library_check, &p, sizeof(library_check));
+    const char *env = getenv("SLUICE_NDPI_DISPATCH");
+    use_library = env && !strcmp(env, "library");
+    if (use_library) /* a diagnostic: say it is on, once */
+        fprintf(stderr, "sluice: SLUICE_NDPI_DISPATCH=library: nDPI runs its own dissector loop\n");
+}
+
+/* Each entry names a protocol nDPI knows, has a function, and rules out its own protocol. */
+static bool table_sane(const struct ndpi_call_function_struct *cb, u_int32_t n)
+{
+    if (n > NDPI_MAX_SUPPORTED_PROTOCOLS + 1)
+        return false;
+    for (u_int32_t i = 0; i < n; i++) {
+        u_int16_t id = cb[i].ndpi_protocol_id;
+        if (!cb[i].func || id == NDPI_PROTOCOL_UNKNOWN || id >= NDPI_NUM_BITS ||
+            !NDPI_COMPARE_PROTOCOL_TO_BITMASK(cb[i].excluded_protocol_bitmask, id))
+            return false;
+    }
+    return true;
+}
+
+static bool module_sane(const struct ndpi_detection_module_struct *m)
+{
+    return m->callback_buffer_size > 0 && table_sane(m->callback_buffer, m->callback_buffer_size) &&
+           table_sane(m->callback_buffer_tcp_no_payload, m->callback_buffer_size_tcp_no_payload) &&
+           table_sane(m->callback_buffer_tcp_payload, m->callback_buffer_size_tcp_payload) &&
+           table_sane(m->callback_buffer_udp, m->callback_buffer_size_udp) &&
+           table_sane(m->callback_buffer_non_tcp_udp, m->callback_buffer_size_non_tcp_udp) &&
+           m->callback_buffer_size_tcp_payload <= m->callback_buffer_size &&
+           m->callback_buffer_size_udp <= m->callback_buffer_size;
+}
+
+/* The last module this thread checked: each worker has its own and keeps it. */
+static __thread const struct ndpi_detection_module_struct *checked;
+static __thread bool checked_ok;
+
+static bool trusted(const struct ndpi_detection_module_struct *m)
+{
+    if (m != checked) {
+        checked = m;
+        checked_ok = module_sane(m);
+    }
+    return checked_ok;
+}
+
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
+/* Has the flow ruled out any protocol of the entry's mask?  (NDPI_BITMASK_COMPARE != 0) */
+static inline bool ruled_out(const struct ndpi_flow_struct *flow,
+                             const struct ndpi_call_function_struct *cb)
+{
+    v2u64 any = {0, 0};
+#pragma GCC unroll 4
+    for (size_t i = 0; i < sizeof(NDPI_PROTOCOL_BITMASK); i += sizeof(v2u64)) {
+        v2u64 x, y;
+        memcpy(&x, (const char *)&flow->excluded_protocol_bitmask + i, sizeof(x));
+        memcpy(&y, (const char *)&cb->excluded_protocol_bitmask + i, sizeof(y));
+        any |= x & y;
+    }
+    return (any[0] | any[1]) != 0;
+}
+
+/* Does the entry run once `detected` is the flow's protocol?  nDPI's mask for it holds that
+ * one bit (NDPI_SAVE_AS_BITMASK), so comparing masks is testing the bit. */
+static inline bool runs_on(const struct ndpi_call_function_struct *cb, u_int16_t detected)
+{
+    return NDPI_COMPARE_PROTOCOL_TO_BITMASK(cb->detection_bitmask, detected) != 0;
+}
+
+static inline bool selects(const struct ndpi_call_function_struct *cb,
+                           NDPI_SELECTION_BITMASK_PROTOCOL_SIZE sel)
+{
+    return (cb->ndpi_selection_bitmask & sel) == cb->ndpi_selection_bitmask;
+}
+
+static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow_struct *flow,
+                        NDPI_SELECTION_BITMASK_PROTOCOL_SIZE sel,
+                        const struct ndpi_call_function_struct *table, u_int32_t size)
+{
+    void (*func)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *) = NULL;
+    u_int32_t calls = table == m->callback_buffer_tcp_no_payload;
+    const u_int16_t detected = flow->detected_protocol_stack[0];
+    const ndpi_proto_defaults_t *guess = &m->proto_defaults[flow->guessed_protocol_id];
+
+    /* First the dissector of the protocol the ports suggest. */
+    if (guess->protoId != NDPI_PROTOCOL_UNKNOWN) {
+        const struct ndpi_call_function_struct *cb = &m->callback_buffer[guess->protoIdx];
+        u_int16_t g = flow->guessed_protocol_id;
+        if (!ruled_out(flow, cb) && runs_on(cb, detected) && selects(cb, sel) &&
+            g != NDPI_PROTOCOL_UNKNOWN && m->proto_defaults[g].func &&
+            (table != m->callback_buffer_tcp_no_payload ||
+             !(m->callback_buffer[g].ndpi_selection_bitmask &
+               NDPI_SELECTION_BITMASK_PROTOCOL_HAS_PAYLOAD))) {
+            m->proto_defaults[g].func(m, flow);
+            calls++;
+            func = m->proto_defaults[flow->guessed_protocol_id].func;
+        }
+    }
+
+    /* Then the table, until one names the flow. */
+    if (flow->detected_protocol_stack[0] == NDPI_PROTOCOL_UNKNOWN) {
+        for (u_int32_t a = 0; a < size; a++) {
+            const struct ndpi_call_function_struct *cb = &table[a];
+            /* The cheap tests first: none has a side effect, so the order is free. */
+            if (cb->func == func || !selects(cb, sel) || !runs_on(cb, detected) ||
+                ruled_out(flow, cb))
+                continue;
+            cb->func(m, flow);
+            calls++;
+            if (flow->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN)
+                break;
+        }
+    }
+
+    /* Then the sub-protocols of what the flow is now, until one is found. */
+    for (u_int32_t a = 0; a < m->proto_defaults[flow->detected_protocol_stack[0]].subprotocol_count;
+         a++) {
+        u_int16_t sub = m->proto_defaults[flow->detected_protocol_stack[0]].subprotocols[a];
+        if (sub == (u_int16_t)NDPI_PROTOCOL_MATCHED_BY_CONTENT)
+            continue;
+        const struct ndpi_call_function_struct *cb =
+            &m->callback_buffer[m->proto_defaults[sub].protoIdx];
+        if (m->proto_defaults[sub].func != func && selects(cb, sel) && runs_on(cb, detected) &&
+            !ruled_out(flow, cb)) {
+            cb->func(m, flow);
+            calls++;
+        }
+        if (flow->detected_protocol_stack[1] != NDPI_PROTOCOL_UNKNOWN)
+            break;
+    }
+    return calls;
+}
+
+u_int32_t ndpi_check_flow_func(struct ndpi_detection_module_struct *m,
+                               struct ndpi_flow_struct *flow,
+                               NDPI_SELECTION_BITMASK_PROTOCOL_SIZE *sel)
+{
+    if (!flow)
+        return 0;
+    if (use_library || !trusted(m)) {
+        if (!library_check) {
+            /* Neither loop can run: nDPI would name nothing, silently. */
+            fprintf(stderr, "sluice: nDPI's dissector loop (ndpi_check_flow_func) not found "
+                            "in libndpi\n");
+            abort();
+        }
+        return library_check(m, flow, sel);
+    }
+    if (m->packet.tcp) {
+        if (m->packet.payload_packet_len)
+            return detect(m, flow, *sel, m->callback_buffer_tcp_payload,
+                          m->callback_buffer_size_tcp_payload);
+        return detect(m, flow, *sel, m->callback_buffer_tcp_no_payload,
+                      m->callback_buffer_size_tcp_no_payload);
+    }
+    if (m->packet.udp)
+        return detect(m, flow, *sel, m->callback_buffer_udp, m->callback_buffer_size_udp);
+    return detect(m, flow, *sel, m->callback_buffer_non_tcp_udp,
+                  m->callback_buffer_size_non_tcp_udp);
+}
+
+#endif
