@@ -8,9 +8,10 @@
  * "ruled out" and "runs on an unnamed flow" by passing two 64-byte bitmasks
  * by value to NDPI_BITMASK_COMPARE, twice an entry: on realmix the walk was
  * a sixth of all instructions before a dissector ran.  This loop makes the
- * same decisions in the same order: "ruled out" is a 64-byte AND done in
- * place, and "runs on an unnamed flow" tests the one bit nDPI's mask holds
- * (the flow's detected protocol, stack[0], as it was on entry).
+ * same decisions in the same order, each a one-bit test: "ruled out" of
+ * the entry's protocol (its excluded mask holds that bit alone, which the
+ * table check makes sure of), and "runs on" the flow's detected protocol
+ * (nDPI's mask for it holds that one bit: stack[0] as it was on entry).
  *
  * What it must match is libndpi 4.2's own function (the Debian 12 package's
  * object code: a static helper taking the table and its size, first the
@@ -65,16 +66,25 @@ __attribute__((constructor)) static void find_library(void)
         fprintf(stderr, "sluice: SLUICE_NDPI_DISPATCH=library: nDPI runs its own dissector loop\n");
 }
 
-/* Each entry names a protocol nDPI knows, has a function, and rules out its own protocol. */
+/*
+ * Each entry names a protocol nDPI knows, has a function, and rules out its
+ * own protocol and no other (what ndpi_set_bitmask_protocol_detection sets):
+ * then "the flow ruled out a protocol of the entry's mask" is "the flow ruled
+ * out the entry's protocol", one bit.
+ */
 static bool table_sane(const struct ndpi_call_function_struct *cb, u_int32_t n)
 {
     if (n > NDPI_MAX_SUPPORTED_PROTOCOLS + 1)
         return false;
     for (u_int32_t i = 0; i < n; i++) {
         u_int16_t id = cb[i].ndpi_protocol_id;
-        if (!cb[i].func || id == NDPI_PROTOCOL_UNKNOWN || id >= NDPI_NUM_BITS ||
-            !NDPI_COMPARE_PROTOCOL_TO_BITMASK(cb[i].excluded_protocol_bitmask, id))
+        if (!cb[i].func || id == NDPI_PROTOCOL_UNKNOWN || id >= NDPI_NUM_BITS)
             return false;
+        for (unsigned w = 0; w < NDPI_NUM_FDS_BITS; w++) {
+            ndpi_ndpi_mask want = w == id / NDPI_BITS ? (ndpi_ndpi_mask)1 << (id % NDPI_BITS) : 0;
+            if (cb[i].excluded_protocol_bitmask.fds_bits[w] != want)
+                return false;
+        }
     }
     return true;
 }
@@ -103,21 +113,13 @@ static bool trusted(const struct ndpi_detection_module_struct *m)
     return checked_ok;
 }
 
-typedef uint64_t v2u64 __attribute__((vector_size(16)));
-
-/* Has the flow ruled out any protocol of the entry's mask?  (NDPI_BITMASK_COMPARE != 0) */
+/* Has the flow ruled out the entry's protocol?  (NDPI_BITMASK_COMPARE of the two excluded
+ * masks != 0, the entry's being that one bit: table_sane) */
 static inline bool ruled_out(const struct ndpi_flow_struct *flow,
                              const struct ndpi_call_function_struct *cb)
 {
-    v2u64 any = {0, 0};
-#pragma GCC unroll 4
-    for (size_t i = 0; i < sizeof(NDPI_PROTOCOL_BITMASK); i += sizeof(v2u64)) {
-        v2u64 x, y;
-        memcpy(&x, (const char *)&flow->excluded_protocol_bitmask + i, sizeof(x));
-        memcpy(&y, (const char *)&cb->excluded_protocol_bitmask + i, sizeof(y));
-        any |= x & y;
-    }
-    return (any[0] | any[1]) != 0;
+    return NDPI_COMPARE_PROTOCOL_TO_BITMASK(flow->excluded_protocol_bitmask,
+                                            cb->ndpi_protocol_id) != 0;
 }
 
 /* Does the entry run once `detected` is the flow's protocol?  nDPI's mask for it holds that
