@@ -12,6 +12,8 @@
  * the entry's protocol (its excluded mask holds that bit alone, which the
  * table check makes sure of), and "runs on" the flow's detected protocol
  * (nDPI's mask for it holds that one bit: stack[0] as it was on entry).
+ * And it walks a compact copy of the table (what it reads of each entry, 16
+ * bytes of 144), made once per module and thread.
  *
  * What it must match is libndpi 4.2's own function (the Debian 12 package's
  * object code: a static helper taking the table and its size, first the
@@ -100,17 +102,72 @@ static bool module_sane(const struct ndpi_detection_module_struct *m)
            m->callback_buffer_size_udp <= m->callback_buffer_size;
 }
 
-/* The last module this thread checked: each worker has its own and keeps it. */
-static __thread const struct ndpi_detection_module_struct *checked;
-static __thread bool checked_ok;
+/*
+ * What the walk reads of a table entry, 16 bytes where nDPI's entry is 144:
+ * the walk over some 200 entries then stays in the first-level cache
+ * instead of streaming 25 KiB through it at every packet.
+ */
+struct lite_entry {
+    void (*func)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *);
+    NDPI_SELECTION_BITMASK_PROTOCOL_SIZE selection;
+    u_int16_t id;     /* the protocol, the one bit of its excluded mask */
+    u_int8_t unnamed; /* runs while the flow is unnamed: UNKNOWN in its detection mask */
+};
+
+enum { T_TCP_PAYLOAD, T_TCP_NO_PAYLOAD, T_UDP, T_OTHER, T_COUNT };
+
+/*
+ * Per thread (each worker has its own module), for the last module it saw:
+ * whether its tables passed the check, and their compact copies.  nDPI
+ * builds the tables once, at initialisation; every module sluice makes is
+ * built the same way (classify.c: every protocol, no custom ones).
+ */
+static __thread struct {
+    const struct ndpi_detection_module_struct *m;
+    bool ok;
+    u_int32_t n[T_COUNT];
+    struct lite_entry e[T_COUNT][NDPI_MAX_SUPPORTED_PROTOCOLS + 1];
+} seen;
+
+static const struct ndpi_call_function_struct *
+table_of(const struct ndpi_detection_module_struct *m, int t, u_int32_t *n)
+{
+    switch (t) {
+    case T_TCP_PAYLOAD:
+        *n = m->callback_buffer_size_tcp_payload;
+        return m->callback_buffer_tcp_payload;
+    case T_TCP_NO_PAYLOAD:
+        *n = m->callback_buffer_size_tcp_no_payload;
+        return m->callback_buffer_tcp_no_payload;
+    case T_UDP:
+        *n = m->callback_buffer_size_udp;
+        return m->callback_buffer_udp;
+    default:
+        *n = m->callback_buffer_size_non_tcp_udp;
+        return m->callback_buffer_non_tcp_udp;
+    }
+}
 
 static bool trusted(const struct ndpi_detection_module_struct *m)
 {
-    if (m != checked) {
-        checked = m;
-        checked_ok = module_sane(m);
+    /* The sizes too: a module freed and another made at its address is checked again. */
+    if (m == seen.m && m->callback_buffer_size_tcp_payload == seen.n[T_TCP_PAYLOAD] &&
+        m->callback_buffer_size_udp == seen.n[T_UDP])
+        return seen.ok;
+    seen.m = m;
+    seen.ok = module_sane(m);
+    for (int t = 0; t < T_COUNT; t++) {
+        const struct ndpi_call_function_struct *cb = table_of(m, t, &seen.n[t]);
+        for (u_int32_t a = 0; seen.ok && a < seen.n[t]; a++)
+            seen.e[t][a] = (struct lite_entry){
+                .func = cb[a].func,
+                .selection = cb[a].ndpi_selection_bitmask,
+                .id = cb[a].ndpi_protocol_id,
+                .unnamed = NDPI_COMPARE_PROTOCOL_TO_BITMASK(cb[a].detection_bitmask,
+                                                            NDPI_PROTOCOL_UNKNOWN) != 0,
+            };
     }
-    return checked_ok;
+    return seen.ok;
 }
 
 /* Has the flow ruled out the entry's protocol?  (NDPI_BITMASK_COMPARE of the two excluded
@@ -136,9 +193,11 @@ static inline bool selects(const struct ndpi_call_function_struct *cb,
 }
 
 static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow_struct *flow,
-                        NDPI_SELECTION_BITMASK_PROTOCOL_SIZE sel,
-                        const struct ndpi_call_function_struct *table, u_int32_t size)
+                        NDPI_SELECTION_BITMASK_PROTOCOL_SIZE sel, int t)
 {
+    u_int32_t size;
+    const struct ndpi_call_function_struct *table = table_of(m, t, &size);
+    const struct lite_entry *lite = seen.e[t];
     void (*func)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *) = NULL;
     u_int32_t calls = table == m->callback_buffer_tcp_no_payload;
     const u_int16_t detected = flow->detected_protocol_stack[0];
@@ -162,12 +221,13 @@ static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow
     /* Then the table, until one names the flow. */
     if (flow->detected_protocol_stack[0] == NDPI_PROTOCOL_UNKNOWN) {
         for (u_int32_t a = 0; a < size; a++) {
-            const struct ndpi_call_function_struct *cb = &table[a];
-            /* The cheap tests first: none has a side effect, so the order is free. */
-            if (cb->func == func || !selects(cb, sel) || !runs_on(cb, detected) ||
-                ruled_out(flow, cb))
+            const struct lite_entry *e = &lite[a];
+            /* None of the tests has a side effect, so their order is free. */
+            if (e->func == func || (e->selection & sel) != e->selection ||
+                !(detected == NDPI_PROTOCOL_UNKNOWN ? e->unnamed : runs_on(&table[a], detected)) ||
+                NDPI_COMPARE_PROTOCOL_TO_BITMASK(flow->excluded_protocol_bitmask, e->id))
                 continue;
-            cb->func(m, flow);
+            e->func(m, flow);
             calls++;
             if (flow->detected_protocol_stack[0] != NDPI_PROTOCOL_UNKNOWN)
                 break;
@@ -208,17 +268,10 @@ u_int32_t ndpi_check_flow_func(struct ndpi_detection_module_struct *m,
         }
         return library_check(m, flow, sel);
     }
-    if (m->packet.tcp) {
-        if (m->packet.payload_packet_len)
-            return detect(m, flow, *sel, m->callback_buffer_tcp_payload,
-                          m->callback_buffer_size_tcp_payload);
-        return detect(m, flow, *sel, m->callback_buffer_tcp_no_payload,
-                      m->callback_buffer_size_tcp_no_payload);
-    }
-    if (m->packet.udp)
-        return detect(m, flow, *sel, m->callback_buffer_udp, m->callback_buffer_size_udp);
-    return detect(m, flow, *sel, m->callback_buffer_non_tcp_udp,
-                  m->callback_buffer_size_non_tcp_udp);
+    if (m->packet.tcp)
+        return detect(m, flow, *sel,
+                      m->packet.payload_packet_len ? T_TCP_PAYLOAD : T_TCP_NO_PAYLOAD);
+    return detect(m, flow, *sel, m->packet.udp ? T_UDP : T_OTHER);
 }
 
 #endif
