@@ -1,27 +1,32 @@
 /*
- * ndpi_fast.c - faster bodies for three of nDPI 4.2's public functions,
- * those its dissectors call most.
+ * ndpi_fast.c - faster bodies for four of nDPI 4.2's public functions, those
+ * its dissectors call most.
  *
- * On every packet of a flow it has not named, nDPI walks its callback table
- * (some 200 dissectors), calling NDPI_BITMASK_COMPARE twice for most entries,
- * and each dissector that rules itself out calls ndpi_exclude_protocol.  On
- * realmix those two were an eighth of all instructions; and dissectors test
- * payload openings with ndpi_match_prefix, six times a packet.  The
- * library's compare tests its two 64-byte masks 32 bits at a time with a
- * branch each; its exclude calls a third function to check the id; its
- * prefix test calls memcmp, where the first byte almost always differs.
- * The bodies here do the same work in a few straight-line instructions and
- * return or set exactly what the library's do: check_ndpi_fast compares
- * them with the library's own over every protocol id, a spread of masks
- * and of payloads.
+ * On every packet of a flow it has not named, nDPI's dissector loop called
+ * NDPI_BITMASK_COMPARE twice for most of some 200 entries (ndpi_dispatch.c
+ * now runs that loop without it; libndpi still calls it elsewhere, and its
+ * own loop does under SLUICE_NDPI_DISPATCH=library), each dissector that
+ * rules itself out calls ndpi_exclude_protocol, and dissectors test payload
+ * openings with ndpi_match_prefix, six times a packet.  The library's
+ * compare tests its two 64-byte masks 32 bits at a time with a branch each;
+ * its exclude calls a third function to check the id; its prefix test calls
+ * memcmp, where the first byte almost always differs.  The bodies here do
+ * the same work in a few straight-line instructions and return or set
+ * exactly what the library's do.  The fourth, the network lookup, keeps
+ * libndpi's body and remembers its answers.  check_ndpi_fast compares each
+ * with the library's own, over every protocol id, a spread of masks, of
+ * payloads and of addresses.
  *
  * They are linked into the sensor program (and the unit tests) only, not
- * into libsluice: libndpi calls both through its PLT, so the dynamic linker
+ * into libsluice: libndpi calls them through its PLT, so the dynamic linker
  * binds those calls to the program's definitions.  A libndpi built to bind
  * them internally would keep its own and be as fast as before; a host
  * embedding libsluice keeps nDPI's.
  */
+#include <dlfcn.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ndpi_api.h>
@@ -69,4 +74,60 @@ int ndpi_match_prefix(const u_int8_t *payload, size_t payload_len, const char *s
         if (payload[i] != (u_int8_t)str[i])
             return 0;
     return 1;
+}
+
+/*
+ * nDPI looks a new flow's addresses up in its tree of known networks
+ * (ndpi_guess_host_protocol_id: the server's, then the client's) on each
+ * of the flow's first packets while it has no answer, three times a flow on
+ * realmix, each lookup a walk of a tree of thousands of prefixes.  The
+ * answer depends only on the address, the port and the tree, which nDPI
+ * builds at initialisation and sluice never changes after: remembered per
+ * thread (each worker has its own module), it is looked up once a flow.
+ */
+typedef u_int16_t (*port_match_fn)(struct ndpi_detection_module_struct *, struct in_addr *,
+                                   u_int16_t);
+static port_match_fn library_port_match;
+
+__attribute__((constructor)) static void find_port_match(void)
+{
+    void *p = dlsym(RTLD_NEXT, "ndpi_network_port_ptree_match");
+    memcpy(&library_port_match, &p, sizeof(library_port_match));
+}
+
+enum { MATCH_SLOTS = 1024 }; /* 8 KiB: the lookups of the flows begun lately */
+
+static __thread struct {
+    const struct ndpi_detection_module_struct *m;
+    struct {
+        uint32_t addr;
+        uint16_t port;
+        uint16_t answer1; /* the answer + 1; 0: an empty slot */
+    } slot[MATCH_SLOTS];
+} matches;
+
+u_int16_t ndpi_network_port_ptree_match(struct ndpi_detection_module_struct *m, struct in_addr *pin,
+                                        u_int16_t port)
+{
+    if (!library_port_match) {
+        fprintf(stderr, "sluice: ndpi_network_port_ptree_match not found in libndpi\n");
+        abort();
+    }
+    if (matches.m != m) {
+        memset(&matches, 0, sizeof(matches));
+        matches.m = m;
+    }
+    uint32_t addr = pin->s_addr;
+    uint32_t h = (addr ^ ((uint32_t)port << 16 | port)) * 0x9e3779b1u;
+    unsigned i = h >> (32 - 10);
+    _Static_assert(MATCH_SLOTS == 1u << 10, "the hash's top 10 bits index the slots");
+    if (matches.slot[i].answer1 && matches.slot[i].addr == addr && matches.slot[i].port == port)
+        return (u_int16_t)(matches.slot[i].answer1 - 1);
+    u_int16_t answer = library_port_match(m, pin, port);
+    if (answer < UINT16_MAX) {
+        matches.slot[i].addr = addr;
+        matches.slot[i].port = port;
+        matches.slot[i].answer1 = (uint16_t)(answer + 1);
+    }
+    return answer;
 }

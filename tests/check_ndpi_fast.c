@@ -1,10 +1,12 @@
 /*
  * check_ndpi_fast.c - plugin/ndpi_fast.c's bodies for NDPI_BITMASK_COMPARE,
- * ndpi_exclude_protocol and ndpi_match_prefix against libndpi's own (found behind the
+ * ndpi_exclude_protocol, ndpi_match_prefix and ndpi_network_port_ptree_match
+ * against libndpi's own (found behind the
  * program's with dlsym(RTLD_NEXT)), and that the program's are the ones
  * the dynamic linker binds libndpi's calls to.
  */
 /* RTLD_NEXT needs _GNU_SOURCE, which configure defines. */
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +19,8 @@
 
 typedef int (*compare_fn)(NDPI_PROTOCOL_BITMASK, NDPI_PROTOCOL_BITMASK);
 typedef int (*prefix_fn)(const u_int8_t *, size_t, const char *, size_t);
+typedef u_int16_t (*port_match_fn)(struct ndpi_detection_module_struct *, struct in_addr *,
+                                   u_int16_t);
 typedef void (*exclude_fn)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *,
                            u_int16_t, const char *, const char *, int);
 
@@ -71,6 +75,9 @@ START_TEST(program_definitions_are_the_bound_ones)
     ours = (void *)ndpi_check_flow_func;
     ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_check_flow_func"), ours);
     ck_assert_ptr_ne(lib_symbol("ndpi_check_flow_func"), ours);
+    ours = (void *)ndpi_network_port_ptree_match;
+    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_network_port_ptree_match"), ours);
+    ck_assert_ptr_ne(lib_symbol("ndpi_network_port_ptree_match"), ours);
     ours = (void *)ndpi_match_prefix;
     ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_match_prefix"), ours);
     ck_assert_ptr_ne((void *)lib_prefix(), ours);
@@ -185,6 +192,47 @@ START_TEST(match_prefix_agrees_with_libndpi)
 }
 END_TEST
 
+/*
+ * The remembered network lookups give what libndpi's tree says, first time and again, for
+ * addresses inside nDPI's known networks and outside them, and for more address/port pairs
+ * than there are slots (so they evict each other).
+ */
+START_TEST(port_match_remembers_what_libndpi_answers)
+{
+    port_match_fn lib;
+    void *p = lib_symbol("ndpi_network_port_ptree_match");
+    memcpy(&lib, &p, sizeof(lib));
+    struct ndpi_detection_module_struct *m = ndpi_init_detection_module(ndpi_no_prefs);
+    ck_assert_ptr_nonnull(m);
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(m, &all);
+    ndpi_finalize_initialization(m);
+    /* Google's, Facebook's, Cloudflare's, Microsoft's and Amazon's networks among them. */
+    static const char *known[] = {"8.8.8.8",    "142.250.185.78", "157.240.1.35", "31.13.64.1",
+                                  "104.16.0.1", "13.107.42.14",   "52.94.236.248"};
+    uint64_t seed = 0x853c49e6748fea9bull;
+    int named = 0;
+    for (int round = 0; round < 3; round++) {
+        uint64_t s = seed;
+        for (int n = 0; n < 20000; n++) {
+            struct in_addr a;
+            if (n < (int)(sizeof(known) / sizeof(known[0])))
+                ck_assert_int_eq(inet_pton(AF_INET, known[n], &a), 1);
+            else
+                a.s_addr = (uint32_t)next_rand(&s);
+            u_int16_t port = (u_int16_t)(n % 3 ? next_rand(&s) : 0);
+            u_int16_t want = lib(m, &a, port);
+            named += want != NDPI_PROTOCOL_UNKNOWN;
+            ck_assert_int_eq(ndpi_network_port_ptree_match(m, &a, port), want);
+            ck_assert_int_eq(ndpi_network_port_ptree_match(m, &a, port), want);
+        }
+    }
+    ck_assert_int_gt(named, 3 * 7 - 1);
+    ndpi_exit_detection_module(m);
+}
+END_TEST
+
 Suite *suite_ndpi_fast(void)
 {
     Suite *s = suite_create("ndpi_fast");
@@ -193,6 +241,7 @@ Suite *suite_ndpi_fast(void)
     tcase_add_test(tc, compare_agrees_with_libndpi);
     tcase_add_test(tc, exclude_agrees_with_libndpi_for_every_id);
     tcase_add_test(tc, match_prefix_agrees_with_libndpi);
+    tcase_add_test(tc, port_match_remembers_what_libndpi_answers);
     suite_add_tcase(s, tc);
     return s;
 }
