@@ -185,9 +185,31 @@ static uint64_t flow_threshold(const struct sluice_engine *e, const struct sl_ho
 
 /* ---- destinations, for fan-out and top destinations ---- */
 
+static int64_t fanout_window_us(const struct sluice_engine *e)
+{
+    return (int64_t)e->cfg.egress_fanout_window * US_PER_SEC;
+}
+
+static bool live_within(const struct sluice_engine *e, const struct sl_edest *d, int64_t window)
+{
+    return d->bytes && e->now_us - d->last_us < window;
+}
+
 static bool dest_live(const struct sluice_engine *e, const struct sl_edest *d)
 {
-    return d->bytes && e->now_us - d->last_us < (int64_t)e->cfg.egress_fanout_window * US_PER_SEC;
+    return live_within(e, d, fanout_window_us(e));
+}
+
+/* Two 16-byte addresses alike?  In two 64-bit compares: a host's whole table is scanned at
+ * each new destination, and memcmp's call cost more than the compare. */
+static bool addr_eq(const uint8_t a[16], const uint8_t b[16])
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&b1, b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
 /*
@@ -200,12 +222,12 @@ static struct sl_edest *dest_slot(const struct sluice_engine *e, struct sl_egres
     /* The flow's own slot first: a P2P host's flows interleave, so the host's last one is
      * rarely the packet's.  Either is only a guess, checked against the address. */
     unsigned h = *hint ? *hint - 1u : eh->last_dest;
-    if (h < eh->ndest && !memcmp(eh->dest[h].addr, addr, 16)) {
+    if (h < eh->ndest && addr_eq(eh->dest[h].addr, addr)) {
         eh->last_dest = (uint8_t)h;
         return &eh->dest[h];
     }
     for (unsigned i = 0; i < eh->ndest; i++) {
-        if (!memcmp(eh->dest[i].addr, addr, 16)) {
+        if (addr_eq(eh->dest[i].addr, addr)) {
             eh->last_dest = (uint8_t)i;
             *hint = (uint8_t)(i + 1);
             return &eh->dest[i];
@@ -218,9 +240,10 @@ static struct sl_edest *dest_slot(const struct sluice_engine *e, struct sl_egres
     if (eh->ndest < SL_EGRESS_DESTS) {
         victim = eh->ndest++;
     } else {
-        bool vidle = !dest_live(e, &eh->dest[0]);
+        int64_t window = fanout_window_us(e);
+        bool vidle = !live_within(e, &eh->dest[0], window);
         for (unsigned i = 1; i < eh->ndest; i++) {
-            bool idle = !dest_live(e, &eh->dest[i]);
+            bool idle = !live_within(e, &eh->dest[i], window);
             if ((idle && !vidle) || (idle == vidle && eh->dest[i].bytes < eh->dest[victim].bytes)) {
                 victim = i;
                 vidle = idle;
