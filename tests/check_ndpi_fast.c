@@ -1,7 +1,7 @@
 /*
  * check_ndpi_fast.c - plugin/ndpi_fast.c's bodies for NDPI_BITMASK_COMPARE,
- * ndpi_exclude_protocol, ndpi_match_prefix and ndpi_network_port_ptree_match
- * against libndpi's own (found behind the
+ * ndpi_exclude_protocol, ndpi_match_prefix, ndpi_strnstr and
+ * ndpi_network_port_ptree_match against libndpi's own (found behind the
  * program's with dlsym(RTLD_NEXT)), and that the program's are the ones
  * the dynamic linker binds libndpi's calls to.
  */
@@ -21,6 +21,7 @@ typedef int (*compare_fn)(NDPI_PROTOCOL_BITMASK, NDPI_PROTOCOL_BITMASK);
 typedef int (*prefix_fn)(const u_int8_t *, size_t, const char *, size_t);
 typedef u_int16_t (*port_match_fn)(struct ndpi_detection_module_struct *, struct in_addr *,
                                    u_int16_t);
+typedef char *(*strnstr_fn)(const char *, const char *, size_t);
 typedef void (*exclude_fn)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *,
                            u_int16_t, const char *, const char *, int);
 
@@ -78,6 +79,9 @@ START_TEST(program_definitions_are_the_bound_ones)
     ours = (void *)ndpi_network_port_ptree_match;
     ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_network_port_ptree_match"), ours);
     ck_assert_ptr_ne(lib_symbol("ndpi_network_port_ptree_match"), ours);
+    ours = (void *)ndpi_strnstr;
+    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_strnstr"), ours);
+    ck_assert_ptr_ne(lib_symbol("ndpi_strnstr"), ours);
     ours = (void *)ndpi_match_prefix;
     ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_match_prefix"), ours);
     ck_assert_ptr_ne((void *)lib_prefix(), ours);
@@ -192,6 +196,39 @@ START_TEST(match_prefix_agrees_with_libndpi)
 }
 END_TEST
 
+/* Haystacks and needles over a small alphabet with NULs, every length limit up to past the
+ * haystack's end: the same pointer (or NULL) as libndpi's. */
+START_TEST(strnstr_agrees_with_libndpi)
+{
+    strnstr_fn lib;
+    void *p = lib_symbol("ndpi_strnstr");
+    memcpy(&lib, &p, sizeof(lib));
+    ck_assert_ptr_eq(ndpi_strnstr("abc", "", 0), lib("abc", "", 0));
+    ck_assert_ptr_eq(ndpi_strnstr("", "a", 5), NULL);
+    const char *hay = "GET /announce?info_hash=x BitTorrent protocol";
+    ck_assert_ptr_eq(ndpi_strnstr(hay, "BitTorrent", strlen(hay)), hay + 26);
+    ck_assert_ptr_eq(ndpi_strnstr(hay, "BitTorrent", 35), NULL);
+    ck_assert_ptr_eq(ndpi_strnstr(hay, "BitTorrent", 36), hay + 26);
+    const char alphabet[] = {'a', 'b', 'a', 'b', 'c', 0};
+    uint64_t seed = 0xda3e39cb94b95bdbull;
+    char h[48], f[6];
+    int found = 0;
+    for (int n = 0; n < 300000; n++) {
+        size_t hn = next_rand(&seed) % sizeof(h), fn = next_rand(&seed) % sizeof(f);
+        for (size_t i = 0; i < sizeof(h); i++)
+            h[i] = i < hn ? alphabet[next_rand(&seed) % 5 + (next_rand(&seed) % 16 == 0)] : 0;
+        for (size_t i = 0; i < sizeof(f); i++)
+            f[i] = i + 1 < fn ? alphabet[next_rand(&seed) % 3] : 0;
+        size_t slen = next_rand(&seed) % (sizeof(h) + 1);
+        char *want = lib(h, f, slen);
+        found += want != NULL;
+        ck_assert_ptr_eq(ndpi_strnstr(h, f, slen), want);
+    }
+    ck_assert_int_gt(found, 30000);
+    ck_assert_int_lt(found, 270000);
+}
+END_TEST
+
 /*
  * The remembered network lookups give what libndpi's tree says, first time and again, for
  * addresses inside nDPI's known networks and outside them, and for more address/port pairs
@@ -241,6 +278,7 @@ Suite *suite_ndpi_fast(void)
     tcase_add_test(tc, compare_agrees_with_libndpi);
     tcase_add_test(tc, exclude_agrees_with_libndpi_for_every_id);
     tcase_add_test(tc, match_prefix_agrees_with_libndpi);
+    tcase_add_test(tc, strnstr_agrees_with_libndpi);
     tcase_add_test(tc, port_match_remembers_what_libndpi_answers);
     suite_add_tcase(s, tc);
     return s;
