@@ -12,8 +12,9 @@
  * the entry's protocol (its excluded mask holds that bit alone, which the
  * table check makes sure of), and "runs on" the flow's detected protocol
  * (nDPI's mask for it holds that one bit: stack[0] as it was on entry).
- * And it walks a compact copy of the table (what it reads of each entry, 16
- * bytes of 144), made once per module and thread.
+ * And it walks a compact copy of the part of the table the packet's shape
+ * selects (what it reads of each entry, 16 bytes of 144), made once per
+ * module, thread and shape.
  *
  * What it must match is libndpi 4.2's own function (the Debian 12 package's
  * object code: a static helper taking the table and its size, first the
@@ -103,30 +104,42 @@ static bool module_sane(const struct ndpi_detection_module_struct *m)
 }
 
 /*
- * What the walk reads of a table entry, 16 bytes where nDPI's entry is 144:
- * the walk over some 200 entries then stays in the first-level cache
- * instead of streaming 25 KiB through it at every packet.
+ * What the walk reads of a table entry, 16 bytes where nDPI's entry is 144,
+ * and only of the entries the packet's shape selects: for each table, a list
+ * per selection mask a packet has had (its IP version, payload or not, a TCP
+ * retransmission or not: a few), in the table's order.  The walk over them
+ * stays in the first-level cache, and skips the half of the table a packet
+ * of that shape never runs.
  */
 struct lite_entry {
     void (*func)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *);
-    NDPI_SELECTION_BITMASK_PROTOCOL_SIZE selection;
     u_int16_t id;     /* the protocol, the one bit of its excluded mask */
+    u_int16_t a;      /* where it is in nDPI's table */
     u_int8_t unnamed; /* runs while the flow is unnamed: UNKNOWN in its detection mask */
 };
 
 enum { T_TCP_PAYLOAD, T_TCP_NO_PAYLOAD, T_UDP, T_OTHER, T_COUNT };
+enum { SEL_LISTS = 4 }; /* per table; a fifth shape replaces the oldest list */
+
+struct sel_list {
+    NDPI_SELECTION_BITMASK_PROTOCOL_SIZE sel;
+    u_int32_t n; /* entries; the list is unused while `made` is false */
+    bool made;
+    struct lite_entry e[NDPI_MAX_SUPPORTED_PROTOCOLS + 1];
+};
 
 /*
  * Per thread (each worker has its own module), for the last module it saw:
- * whether its tables passed the check, and their compact copies.  nDPI
- * builds the tables once, at initialisation; every module sluice makes is
- * built the same way (classify.c: every protocol, no custom ones).
+ * whether its tables passed the check, and their lists.  nDPI builds the
+ * tables once, at initialisation; every module sluice makes is built the
+ * same way (classify.c: every protocol, no custom ones).
  */
 static __thread struct {
     const struct ndpi_detection_module_struct *m;
     bool ok;
     u_int32_t n[T_COUNT];
-    struct lite_entry e[T_COUNT][NDPI_MAX_SUPPORTED_PROTOCOLS + 1];
+    unsigned oldest[T_COUNT];
+    struct sel_list list[T_COUNT][SEL_LISTS];
 } seen;
 
 static const struct ndpi_call_function_struct *
@@ -157,17 +170,38 @@ static bool trusted(const struct ndpi_detection_module_struct *m)
     seen.m = m;
     seen.ok = module_sane(m);
     for (int t = 0; t < T_COUNT; t++) {
-        const struct ndpi_call_function_struct *cb = table_of(m, t, &seen.n[t]);
-        for (u_int32_t a = 0; seen.ok && a < seen.n[t]; a++)
-            seen.e[t][a] = (struct lite_entry){
-                .func = cb[a].func,
-                .selection = cb[a].ndpi_selection_bitmask,
-                .id = cb[a].ndpi_protocol_id,
-                .unnamed = NDPI_COMPARE_PROTOCOL_TO_BITMASK(cb[a].detection_bitmask,
-                                                            NDPI_PROTOCOL_UNKNOWN) != 0,
-            };
+        table_of(m, t, &seen.n[t]);
+        seen.oldest[t] = 0;
+        for (unsigned k = 0; k < SEL_LISTS; k++)
+            seen.list[t][k].made = false;
     }
     return seen.ok;
+}
+
+/* Table t's entries that a packet selected by `sel` runs, in the table's order. */
+static const struct sel_list *list_for(const struct ndpi_call_function_struct *table, int t,
+                                       NDPI_SELECTION_BITMASK_PROTOCOL_SIZE sel)
+{
+    for (unsigned k = 0; k < SEL_LISTS; k++)
+        if (seen.list[t][k].made && seen.list[t][k].sel == sel)
+            return &seen.list[t][k];
+    struct sel_list *l = &seen.list[t][seen.oldest[t]];
+    seen.oldest[t] = (seen.oldest[t] + 1) % SEL_LISTS;
+    l->sel = sel;
+    l->n = 0;
+    for (u_int32_t a = 0; a < seen.n[t]; a++) {
+        if ((table[a].ndpi_selection_bitmask & sel) != table[a].ndpi_selection_bitmask)
+            continue;
+        l->e[l->n++] = (struct lite_entry){
+            .func = table[a].func,
+            .id = table[a].ndpi_protocol_id,
+            .a = (u_int16_t)a,
+            .unnamed = NDPI_COMPARE_PROTOCOL_TO_BITMASK(table[a].detection_bitmask,
+                                                        NDPI_PROTOCOL_UNKNOWN) != 0,
+        };
+    }
+    l->made = true;
+    return l;
 }
 
 /* Has the flow ruled out the entry's protocol?  (NDPI_BITMASK_COMPARE of the two excluded
@@ -197,7 +231,7 @@ static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow
 {
     u_int32_t size;
     const struct ndpi_call_function_struct *table = table_of(m, t, &size);
-    const struct lite_entry *lite = seen.e[t];
+    (void)size; /* the list knows its own */
     void (*func)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *) = NULL;
     u_int32_t calls = table == m->callback_buffer_tcp_no_payload;
     const u_int16_t detected = flow->detected_protocol_stack[0];
@@ -220,11 +254,13 @@ static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow
 
     /* Then the table, until one names the flow. */
     if (flow->detected_protocol_stack[0] == NDPI_PROTOCOL_UNKNOWN) {
-        for (u_int32_t a = 0; a < size; a++) {
-            const struct lite_entry *e = &lite[a];
+        const struct sel_list *l = list_for(table, t, sel);
+        for (u_int32_t k = 0; k < l->n; k++) {
+            const struct lite_entry *e = &l->e[k];
             /* None of the tests has a side effect, so their order is free. */
-            if (e->func == func || (e->selection & sel) != e->selection ||
-                !(detected == NDPI_PROTOCOL_UNKNOWN ? e->unnamed : runs_on(&table[a], detected)) ||
+            if (e->func == func ||
+                !(detected == NDPI_PROTOCOL_UNKNOWN ? e->unnamed
+                                                    : runs_on(&table[e->a], detected)) ||
                 NDPI_COMPARE_PROTOCOL_TO_BITMASK(flow->excluded_protocol_bitmask, e->id))
                 continue;
             e->func(m, flow);
