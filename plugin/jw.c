@@ -303,12 +303,40 @@ static const char digit_pairs[] = "000102030405060708091011121314151617181920212
                                   "50515253545556575859606162636465666768697071727374"
                                   "75767778798081828384858687888990919293949596979899";
 
+static const uint64_t powers_of_ten[20] = {1ull,
+                                           10ull,
+                                           100ull,
+                                           1000ull,
+                                           10000ull,
+                                           100000ull,
+                                           1000000ull,
+                                           10000000ull,
+                                           100000000ull,
+                                           1000000000ull,
+                                           10000000000ull,
+                                           100000000000ull,
+                                           1000000000000ull,
+                                           10000000000000ull,
+                                           100000000000000ull,
+                                           1000000000000000ull,
+                                           10000000000000000ull,
+                                           100000000000000000ull,
+                                           1000000000000000000ull,
+                                           10000000000000000000ull};
+
+/* Decimal digits of v: from its bit length (log10 2 ~ 1233/4096), then one compare. */
+static unsigned digits(uint64_t v)
+{
+    if (v < 10)
+        return 1;
+    unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233 >> 12;
+    return t + (v >= powers_of_ten[t]);
+}
+
 /* Two digits a division, written from the end straight into the buffer. */
 static void put_u64(struct sl_jw *w, uint64_t v)
 {
-    unsigned n = 1;
-    for (uint64_t x = v; x >= 10; x /= 10)
-        n++;
+    unsigned n = digits(v);
     if (!reserve(w, n))
         return;
     char *d = w->buf + w->len + n;
