@@ -214,6 +214,27 @@ START_TEST(plain_strings_of_every_length)
 }
 END_TEST
 
+START_TEST(plain_text_of_every_length)
+{
+    /* Every length to 40, from a buffer of exactly that size (no NUL), so the sanitizer build
+     * catches a read past its end. */
+    char want[64];
+    for (size_t n = 0; n <= 40; n++) {
+        char *in = malloc(n ? n : 1);
+        ck_assert_ptr_nonnull(in);
+        for (size_t i = 0; i < n; i++)
+            in[i] = (char)('a' + (i * 5 + n) % 26);
+        sl_jw_reset(&w);
+        sl_jw_arr_open(&w, NULL);
+        sl_jw__plain(&w, in, n);
+        sl_jw_arr_close(&w);
+        snprintf(want, sizeof(want), "[\"%.*s\"]", (int)n, in);
+        ck_assert_str_eq(text(), want);
+        free(in);
+    }
+}
+END_TEST
+
 START_TEST(plain_text_is_copied_as_it_is)
 {
     /* The program's own text: a timestamp, an address, a Community ID, the empty string. */
@@ -378,6 +399,7 @@ Suite *suite_jw(void)
     tcase_add_test(tc, random_bytes_always_valid_json);
     tcase_add_test(tc, numbers_as_printf_writes_them);
     tcase_add_test(tc, plain_strings_of_every_length);
+    tcase_add_test(tc, plain_text_of_every_length);
     tcase_add_test(tc, plain_text_is_copied_as_it_is);
     tcase_add_test(tc, every_byte_at_every_offset);
     tcase_add_test(tc, jpick_nested_and_top_level);
