@@ -244,8 +244,12 @@ static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow
         if (!ruled_out(flow, cb) && runs_on(cb, detected) && selects(cb, sel) &&
             g != NDPI_PROTOCOL_UNKNOWN && m->proto_defaults[g].func &&
             (table != m->callback_buffer_tcp_no_payload ||
-             !(m->callback_buffer[g].ndpi_selection_bitmask &
-               NDPI_SELECTION_BITMASK_PROTOCOL_HAS_PAYLOAD))) {
+             /* libndpi's quirk: the entry at the protocol's id, not its index.  Only a custom
+              * protocol's id (sluice loads none) would pass the table's end: such a one
+              * counts as needing payload here, where libndpi would read past it. */
+             (g <= NDPI_MAX_SUPPORTED_PROTOCOLS &&
+              !(m->callback_buffer[g].ndpi_selection_bitmask &
+                NDPI_SELECTION_BITMASK_PROTOCOL_HAS_PAYLOAD)))) {
             m->proto_defaults[g].func(m, flow);
             calls++;
             func = m->proto_defaults[flow->guessed_protocol_id].func;
