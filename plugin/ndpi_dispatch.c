@@ -145,20 +145,25 @@ static __thread struct {
 static const struct ndpi_call_function_struct *
 table_of(const struct ndpi_detection_module_struct *m, int t, u_int32_t *n)
 {
+    const struct ndpi_call_function_struct *table;
+    u_int32_t size;
     switch (t) {
     case T_TCP_PAYLOAD:
-        *n = m->callback_buffer_size_tcp_payload;
-        return m->callback_buffer_tcp_payload;
+        table = m->callback_buffer_tcp_payload, size = m->callback_buffer_size_tcp_payload;
+        break;
     case T_TCP_NO_PAYLOAD:
-        *n = m->callback_buffer_size_tcp_no_payload;
-        return m->callback_buffer_tcp_no_payload;
+        table = m->callback_buffer_tcp_no_payload, size = m->callback_buffer_size_tcp_no_payload;
+        break;
     case T_UDP:
-        *n = m->callback_buffer_size_udp;
-        return m->callback_buffer_udp;
+        table = m->callback_buffer_udp, size = m->callback_buffer_size_udp;
+        break;
     default:
-        *n = m->callback_buffer_size_non_tcp_udp;
-        return m->callback_buffer_non_tcp_udp;
+        table = m->callback_buffer_non_tcp_udp, size = m->callback_buffer_size_non_tcp_udp;
+        break;
     }
+    if (n) /* the walk takes its size from the list */
+        *n = size;
+    return table;
 }
 
 static bool trusted(const struct ndpi_detection_module_struct *m)
@@ -204,13 +209,11 @@ static const struct sel_list *list_for(const struct ndpi_call_function_struct *t
     return l;
 }
 
-/* Has the flow ruled out the entry's protocol?  (NDPI_BITMASK_COMPARE of the two excluded
- * masks != 0, the entry's being that one bit: table_sane) */
-static inline bool ruled_out(const struct ndpi_flow_struct *flow,
-                             const struct ndpi_call_function_struct *cb)
+/* Has the flow ruled out protocol `id`?  For an entry, NDPI_BITMASK_COMPARE of the two
+ * excluded masks != 0, the entry's being its protocol's bit alone (table_sane). */
+static inline bool ruled_out(const struct ndpi_flow_struct *flow, u_int16_t id)
 {
-    return NDPI_COMPARE_PROTOCOL_TO_BITMASK(flow->excluded_protocol_bitmask,
-                                            cb->ndpi_protocol_id) != 0;
+    return NDPI_COMPARE_PROTOCOL_TO_BITMASK(flow->excluded_protocol_bitmask, id) != 0;
 }
 
 /* Does the entry run once `detected` is the flow's protocol?  nDPI's mask for it holds that
@@ -229,9 +232,7 @@ static inline bool selects(const struct ndpi_call_function_struct *cb,
 static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow_struct *flow,
                         NDPI_SELECTION_BITMASK_PROTOCOL_SIZE sel, int t)
 {
-    u_int32_t size;
-    const struct ndpi_call_function_struct *table = table_of(m, t, &size);
-    (void)size; /* the list knows its own */
+    const struct ndpi_call_function_struct *table = table_of(m, t, NULL);
     void (*func)(struct ndpi_detection_module_struct *, struct ndpi_flow_struct *) = NULL;
     u_int32_t calls = table == m->callback_buffer_tcp_no_payload;
     const u_int16_t detected = flow->detected_protocol_stack[0];
@@ -241,7 +242,7 @@ static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow
     if (guess->protoId != NDPI_PROTOCOL_UNKNOWN) {
         const struct ndpi_call_function_struct *cb = &m->callback_buffer[guess->protoIdx];
         u_int16_t g = flow->guessed_protocol_id;
-        if (!ruled_out(flow, cb) && runs_on(cb, detected) && selects(cb, sel) &&
+        if (!ruled_out(flow, cb->ndpi_protocol_id) && runs_on(cb, detected) && selects(cb, sel) &&
             g != NDPI_PROTOCOL_UNKNOWN && m->proto_defaults[g].func &&
             (table != m->callback_buffer_tcp_no_payload ||
              /* libndpi's quirk: the entry at the protocol's id, not its index.  Only a custom
@@ -265,7 +266,7 @@ static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow
             if (e->func == func ||
                 !(detected == NDPI_PROTOCOL_UNKNOWN ? e->unnamed
                                                     : runs_on(&table[e->a], detected)) ||
-                NDPI_COMPARE_PROTOCOL_TO_BITMASK(flow->excluded_protocol_bitmask, e->id))
+                ruled_out(flow, e->id))
                 continue;
             e->func(m, flow);
             calls++;
@@ -283,7 +284,7 @@ static u_int32_t detect(struct ndpi_detection_module_struct *m, struct ndpi_flow
         const struct ndpi_call_function_struct *cb =
             &m->callback_buffer[m->proto_defaults[sub].protoIdx];
         if (m->proto_defaults[sub].func != func && selects(cb, sel) && runs_on(cb, detected) &&
-            !ruled_out(flow, cb)) {
+            !ruled_out(flow, cb->ndpi_protocol_id)) {
             cb->func(m, flow);
             calls++;
         }

@@ -116,9 +116,14 @@ typedef u_int16_t (*port_match_fn)(struct ndpi_detection_module_struct *, struct
                                    u_int16_t);
 static port_match_fn library_port_match;
 
+/* At load: without libndpi's lookup nothing could answer it, so say so and stop then. */
 __attribute__((constructor)) static void find_port_match(void)
 {
     void *p = dlsym(RTLD_NEXT, "ndpi_network_port_ptree_match");
+    if (!p) {
+        fprintf(stderr, "sluice: ndpi_network_port_ptree_match not found in libndpi\n");
+        abort();
+    }
     memcpy(&library_port_match, &p, sizeof(library_port_match));
 }
 
@@ -136,10 +141,6 @@ static __thread struct {
 u_int16_t ndpi_network_port_ptree_match(struct ndpi_detection_module_struct *m, struct in_addr *pin,
                                         u_int16_t port)
 {
-    if (!library_port_match) {
-        fprintf(stderr, "sluice: ndpi_network_port_ptree_match not found in libndpi\n");
-        abort();
-    }
     if (matches.m != m) {
         memset(&matches, 0, sizeof(matches));
         matches.m = m;

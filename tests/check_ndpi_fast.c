@@ -33,28 +33,12 @@ static void *lib_symbol(const char *name)
     return p;
 }
 
-static compare_fn lib_compare(void)
+/* The same, into the function pointer at `fn` (ISO C has no object-to-function pointer
+ * cast). */
+static void lib_fn(const char *name, void *fn, size_t size)
 {
-    compare_fn f;
-    void *p = lib_symbol("NDPI_BITMASK_COMPARE");
-    memcpy(&f, &p, sizeof(f)); /* ISO C has no object-to-function pointer cast */
-    return f;
-}
-
-static exclude_fn lib_exclude(void)
-{
-    exclude_fn f;
-    void *p = lib_symbol("ndpi_exclude_protocol");
-    memcpy(&f, &p, sizeof(f));
-    return f;
-}
-
-static prefix_fn lib_prefix(void)
-{
-    prefix_fn f;
-    void *p = lib_symbol("ndpi_match_prefix");
-    memcpy(&f, &p, sizeof(f));
-    return f;
+    void *p = lib_symbol(name);
+    memcpy(fn, &p, size);
 }
 
 static uint64_t next_rand(uint64_t *s)
@@ -67,30 +51,30 @@ static uint64_t next_rand(uint64_t *s)
 
 START_TEST(program_definitions_are_the_bound_ones)
 {
-    void *ours = (void *)NDPI_BITMASK_COMPARE;
-    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "NDPI_BITMASK_COMPARE"), ours);
-    ck_assert_ptr_ne((void *)lib_compare(), ours);
-    ours = (void *)ndpi_exclude_protocol;
-    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_exclude_protocol"), ours);
-    ck_assert_ptr_ne((void *)lib_exclude(), ours);
-    ours = (void *)ndpi_check_flow_func;
-    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_check_flow_func"), ours);
-    ck_assert_ptr_ne(lib_symbol("ndpi_check_flow_func"), ours);
-    ours = (void *)ndpi_network_port_ptree_match;
-    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_network_port_ptree_match"), ours);
-    ck_assert_ptr_ne(lib_symbol("ndpi_network_port_ptree_match"), ours);
-    ours = (void *)ndpi_strnstr;
-    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_strnstr"), ours);
-    ck_assert_ptr_ne(lib_symbol("ndpi_strnstr"), ours);
-    ours = (void *)ndpi_match_prefix;
-    ck_assert_ptr_eq(dlsym(RTLD_DEFAULT, "ndpi_match_prefix"), ours);
-    ck_assert_ptr_ne((void *)lib_prefix(), ours);
+    const struct {
+        const char *name;
+        void *ours;
+    } defs[] = {
+        {"NDPI_BITMASK_COMPARE", (void *)NDPI_BITMASK_COMPARE},
+        {"ndpi_exclude_protocol", (void *)ndpi_exclude_protocol},
+        {"ndpi_check_flow_func", (void *)ndpi_check_flow_func},
+        {"ndpi_network_port_ptree_match", (void *)ndpi_network_port_ptree_match},
+        {"ndpi_strnstr", (void *)ndpi_strnstr},
+        {"ndpi_match_prefix", (void *)ndpi_match_prefix},
+    };
+    for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+        ck_assert_msg(dlsym(RTLD_DEFAULT, defs[i].name) == defs[i].ours,
+                      "%s does not bind to the program's", defs[i].name);
+        ck_assert_msg(lib_symbol(defs[i].name) != defs[i].ours, "%s: no libndpi definition",
+                      defs[i].name);
+    }
 }
 END_TEST
 
 START_TEST(compare_agrees_with_libndpi)
 {
-    compare_fn lib = lib_compare();
+    compare_fn lib;
+    lib_fn("NDPI_BITMASK_COMPARE", &lib, sizeof(lib));
     NDPI_PROTOCOL_BITMASK a, b;
     /* Every pair of single bits: shared only when they are the same bit. */
     for (int i = 0; i < NDPI_NUM_BITS; i++) {
@@ -131,7 +115,8 @@ END_TEST
 
 START_TEST(exclude_agrees_with_libndpi_for_every_id)
 {
-    exclude_fn lib = lib_exclude();
+    exclude_fn lib;
+    lib_fn("ndpi_exclude_protocol", &lib, sizeof(lib));
     struct ndpi_flow_struct *mine = calloc(1, sizeof(*mine));
     struct ndpi_flow_struct *theirs = calloc(1, sizeof(*theirs));
     ck_assert(mine && theirs);
@@ -166,7 +151,8 @@ END_TEST
 
 START_TEST(match_prefix_agrees_with_libndpi)
 {
-    prefix_fn lib = lib_prefix();
+    prefix_fn lib;
+    lib_fn("ndpi_match_prefix", &lib, sizeof(lib));
     /* Zero length, longer than the payload, bytes above 0x7f, a NUL inside. */
     const uint8_t payload[] = {'G', 'E', 'T', ' ', '/', 0, 0xff, 'x'};
     ck_assert_int_eq(ndpi_match_prefix(payload, sizeof(payload), "", 0), 1);
@@ -201,8 +187,7 @@ END_TEST
 START_TEST(strnstr_agrees_with_libndpi)
 {
     strnstr_fn lib;
-    void *p = lib_symbol("ndpi_strnstr");
-    memcpy(&lib, &p, sizeof(lib));
+    lib_fn("ndpi_strnstr", &lib, sizeof(lib));
     ck_assert_ptr_eq(ndpi_strnstr("abc", "", 0), lib("abc", "", 0));
     ck_assert_ptr_eq(ndpi_strnstr("", "a", 5), NULL);
     const char *hay = "GET /announce?info_hash=x BitTorrent protocol";
@@ -237,8 +222,7 @@ END_TEST
 START_TEST(port_match_remembers_what_libndpi_answers)
 {
     port_match_fn lib;
-    void *p = lib_symbol("ndpi_network_port_ptree_match");
-    memcpy(&lib, &p, sizeof(lib));
+    lib_fn("ndpi_network_port_ptree_match", &lib, sizeof(lib));
     struct ndpi_detection_module_struct *m = ndpi_init_detection_module(ndpi_no_prefs);
     ck_assert_ptr_nonnull(m);
     NDPI_PROTOCOL_BITMASK all;
